@@ -1,0 +1,7 @@
+"""A simple (Elman) recurrent neural network for scikit-learn."""
+
+from ._regressor import SimpleRNNRegressor
+
+__version__ = "0.1.0"
+
+__all__ = ["SimpleRNNRegressor", "__version__"]

@@ -1,0 +1,309 @@
+"""Glue shared by the estimators: validation, fit/partial_fit orchestration, state.
+
+Everything numerical lives in the modules below this one; this module turns
+scikit-learn's calling conventions into calls of ``_training`` and stores what
+they return as fitted attributes.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, _check_y, check_is_fitted
+from threadpoolctl import threadpool_limits
+
+from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._params import ATTRIBUTE_NAMES, ParamLayout, init_params
+from ._rnn import Workspace
+from ._sequences import validate_sequences
+from ._training import (
+    ITERATIVE_SOLVERS,
+    SOLVERS,
+    Objective,
+    fit_iterative,
+    fit_scipy,
+    predict_raw,
+)
+
+
+class BaseSimpleRNN(BaseEstimator):
+    """Shared machinery of SimpleRNNRegressor (and later classifiers).
+
+    Subclasses define ``_make_loss()``, ``_prepare_y(y, dtype)`` and
+    ``_validation_score(y_true, y_pred, sample_weight)``.
+    """
+
+    _parameter_constraints = {
+        "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "solver": [StrOptions(set(SOLVERS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto", "full"}),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "clip_value": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
+    def __init__(
+        self,
+        n_hidden=32,
+        *,
+        activation="tanh",
+        solver="lbfgs",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=1e-3,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        clip_norm=None,
+        clip_value=None,
+    ):
+        self.n_hidden = n_hidden
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.clip_norm = clip_norm
+        self.clip_value = clip_value
+
+    # ------------------------------------------------------------------
+    # Validation
+
+    def _validate_fit_data(self, X, y, sample_weight, reset):
+        seqs = validate_sequences(self, X, reset=reset)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        y = _check_y(y, multi_output=True, y_numeric=self._y_numeric, estimator=self)
+        if len(y) != len(seqs):
+            raise ValueError(
+                f"X holds {len(seqs)} sequences but y has {len(y)} samples: they must "
+                f"have the same length."
+            )
+        y = self._prepare_y(y, seqs.dtype, reset)
+        sample_weight = _check_sample_weight(
+            sample_weight, y, dtype=seqs.dtype, ensure_non_negative=True
+        )
+        if not sample_weight.sum() > 0:
+            raise ValueError("sample_weight must have a positive sum.")
+        return seqs, y, sample_weight
+
+    def _check_step_features(self, seqs):
+        if seqs.n_step_features != self.n_step_features_:
+            raise ValueError(
+                f"X has {seqs.n_step_features} feature(s) per time step, but "
+                f"{type(self).__name__} was fitted with {self.n_step_features_}."
+            )
+
+    # ------------------------------------------------------------------
+    # Fitting
+
+    def _layout(self, n_step_features, n_outputs):
+        return ParamLayout(n_step_features, self.n_hidden, n_outputs)
+
+    def _theta_from_attributes(self, layout, dtype):
+        return layout.pack([getattr(self, name) for name in ATTRIBUTE_NAMES], dtype=dtype)
+
+    def _can_continue(self, layout):
+        if not hasattr(self, ATTRIBUTE_NAMES[0]):
+            return False
+        current = (self.n_step_features_, self.recurrent_weights_.shape[0], self.n_outputs_)
+        return current == (layout.n_step_features, layout.n_hidden, layout.n_outputs)
+
+    def _fit(self, seqs, y, sample_weight, incremental):
+        rng = check_random_state(self.random_state)
+        layout = self._layout(seqs.n_step_features, y.shape[1])
+        dtype = seqs.dtype
+        continuing = (incremental or self.warm_start) and self._can_continue(layout)
+        if continuing:
+            theta = self._theta_from_attributes(layout, dtype)
+        else:
+            theta = init_params(layout, self.activation, rng, dtype)
+        ws = Workspace()
+        loss = self._make_loss()
+
+        def make_objective(indices):
+            return Objective(seqs, y, sample_weight, indices, layout, self.activation,
+                             loss, self.alpha, ws)
+
+        all_idx = np.arange(len(seqs))
+        # One BLAS thread: the per-step GEMMs are too small to share, and a second
+        # thread measurably slows the training loop (and oversubscribes the cores
+        # when GridSearchCV runs fits in parallel).
+        with threadpool_limits(limits=1, user_api="blas"):
+            if self.solver in ITERATIVE_SOLVERS:
+                result = self._fit_iterative(
+                    seqs, y, sample_weight, theta, make_objective, all_idx, layout,
+                    loss, rng, continuing, incremental,
+                )
+            else:
+                if self.clip_norm is not None or self.clip_value is not None:
+                    warnings.warn(
+                        f"clip_norm and clip_value apply to the 'gd', 'sgd' and 'adam' "
+                        f"solvers; solver={self.solver!r} ignores them.", UserWarning,
+                    )
+                result = fit_scipy(
+                    make_objective(all_idx), theta, self.solver, max_iter=self.max_iter,
+                    max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+                )
+        self._store(result, layout, continuing, incremental)
+        return self
+
+    def _fit_iterative(self, seqs, y, sample_weight, theta, make_objective, all_idx,
+                       layout, loss, rng, continuing, incremental):
+        validation_score = None
+        train_idx = all_idx
+        if self.early_stopping and not incremental:
+            train_idx, val_idx = train_test_split(
+                all_idx, test_size=self.validation_fraction, random_state=rng,
+            )
+            if len(train_idx) == 0 or len(val_idx) == 0:
+                raise ValueError(
+                    f"early_stopping with validation_fraction={self.validation_fraction} "
+                    f"leaves no training or no validation sequences out of {len(all_idx)}."
+                )
+            train_idx = np.sort(train_idx)
+            val_seqs = _subset(seqs, val_idx)
+            y_val, w_val = y[val_idx], sample_weight[val_idx]
+
+            def validation_score(theta):
+                raw = predict_raw(theta, layout, val_seqs, self.activation, loss)
+                return self._validation_score(y_val, raw, w_val)
+
+        # partial_fit carries the optimizer's state (momentum, Adam moments) from
+        # call to call; warm_start, like scikit-learn's MLP, starts a new one.
+        optimizer = getattr(self, "_optimizer", None) if incremental and continuing else None
+        return fit_iterative(
+            make_objective, train_idx, theta, self, rng,
+            optimizer=optimizer,
+            validation_score=validation_score,
+            max_iter=1 if incremental else None,
+            first_iteration=self.n_iter_ if continuing else 0,
+            samples_seen=self.t_ if continuing else 0,
+        )
+
+    def _store(self, result, layout, continuing, incremental):
+        for name, value in zip(ATTRIBUTE_NAMES, layout.unpack(result.theta)):
+            setattr(self, name, np.array(value))
+        self.n_outputs_ = layout.n_outputs
+        self.n_step_features_ = layout.n_step_features
+        self.loss_ = float(result.loss)
+        previous_curve = list(self.loss_curve_) if continuing else []
+        self.loss_curve_ = previous_curve + [float(v) for v in result.loss_curve]
+        self.n_iter_ = (self.n_iter_ if continuing else 0) + result.n_iter
+        self.t_ = result.samples_seen
+        if result.validation_scores:
+            self.validation_scores_ = list(result.validation_scores)
+            self.best_validation_score_ = float(result.best_validation_score)
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = float(min(self.loss_curve_)) if self.loss_curve_ else self.loss_
+        if result.optimizer is not None:
+            self._optimizer = result.optimizer
+        if (
+            self.solver in ITERATIVE_SOLVERS
+            and not incremental
+            and not getattr(result, "converged", True)
+        ):
+            warnings.warn(
+                f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
+                f"and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+
+    def _partial_fit(self, X, y, sample_weight):
+        self._validate_params()
+        first = not hasattr(self, ATTRIBUTE_NAMES[0])
+        seqs, y, sample_weight = self._validate_fit_data(X, y, sample_weight, reset=first)
+        if not first:
+            self._check_step_features(seqs)
+            if y.shape[1] != self.n_outputs_:
+                raise ValueError(
+                    f"y has {y.shape[1]} output(s), but {type(self).__name__} was fitted "
+                    f"with {self.n_outputs_}."
+                )
+        return self._fit(seqs, y, sample_weight, incremental=True)
+
+    # ------------------------------------------------------------------
+    # Prediction
+
+    def _predict_raw(self, X):
+        check_is_fitted(self)
+        seqs = validate_sequences(self, X, reset=False)
+        self._check_step_features(seqs)
+        dtype = np.result_type(seqs.dtype, self.recurrent_weights_.dtype)
+        if seqs.dtype != dtype:
+            seqs = type(seqs)(seqs.data.astype(dtype), seqs.lengths, seqs.form)
+        layout = self._layout(self.n_step_features_, self.n_outputs_)
+        theta = self._theta_from_attributes(layout, dtype)
+        return predict_raw(theta, layout, seqs, self.activation, self._make_loss())
+
+
+def _subset(seqs, indices):
+    """The sequences ``indices`` of ``seqs`` as a new SequenceData (copies them)."""
+    lengths = seqs.lengths[indices]
+    shift = np.repeat(seqs.starts[indices] - (np.cumsum(lengths) - lengths), lengths)
+    rows = shift + np.arange(int(lengths.sum()))
+    return type(seqs)(seqs.data[rows], lengths, seqs.form)

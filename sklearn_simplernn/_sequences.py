@@ -1,0 +1,344 @@
+"""Every accepted form of X, turned into one internal representation.
+
+Accepted forms
+--------------
+- 2-D array-like or DataFrame (n_samples, n_timesteps): one univariate sequence
+  per row, oldest step first. Follows scikit-learn's width contract
+  (``n_features_in_``, ``feature_names_in_``) through ``validate_data``.
+- 3-D array (n_samples, n_timesteps, n_step_features).
+- A list/tuple or 1-D object array of sequences, each (T_i,) or
+  (T_i, n_step_features): the ragged form.
+- A DataFrame whose index has two levels (sequence id, time): long format, one
+  column per step feature, read as ragged sequences.
+
+All of them become a :class:`SequenceData`: the steps of every sequence stored
+end to end in one C-contiguous (total_steps, n_step_features) array plus the
+start and length of each sequence. No padding is ever stored.
+
+For the recurrence a set of sequences is then *packed* (:func:`pack`) into the
+time-major layout PyTorch calls a PackedSequence: sequences sorted by
+decreasing length, and for each step t the rows of the ``n_t`` sequences still
+running. Because the sort puts the running sequences first, the running ones
+at step t are always rows ``[:n_t]`` of the previous step's block, so the
+recurrence does no arithmetic on padding and needs no masks.
+
+All input errors are raised here, before any training, and name the sequence
+and step at fault.
+"""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import check_array, validate_data
+
+_FLOAT_DTYPES = (np.float64, np.float32)
+
+
+class SequenceData:
+    """Sequences stored end to end, with their starts and lengths.
+
+    Parameters
+    ----------
+    data : ndarray of shape (total_steps, n_step_features)
+        C-contiguous, float32 or float64. Never written to.
+    lengths : ndarray of shape (n_sequences,), int64
+    form : {'2d', '3d', 'ragged'}
+        The input form it came from.
+    """
+
+    def __init__(self, data, lengths, form):
+        self.data = data
+        self.lengths = np.asarray(lengths, dtype=np.int64)
+        self.starts = np.concatenate(([0], np.cumsum(self.lengths)[:-1])).astype(np.int64)
+        self.form = form
+
+    def __len__(self):
+        return len(self.lengths)
+
+    @property
+    def n_step_features(self):
+        return self.data.shape[1]
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    def sequence(self, i):
+        """Sequence i as a (T_i, n_step_features) view."""
+        return self.data[self.starts[i] : self.starts[i] + self.lengths[i]]
+
+
+# ---------------------------------------------------------------------------
+# Dispatch
+
+
+def _is_ragged(X):
+    """True for a list/tuple/1-D object array whose first item is itself a sequence."""
+    if isinstance(X, np.ndarray):
+        if X.dtype != object or X.ndim != 1 or len(X) == 0:
+            return False
+    elif not isinstance(X, (list, tuple)):
+        return False
+    if len(X) == 0:
+        return True  # rejected in _ragged with a clear message
+    first = X[0]
+    return not (
+        np.isscalar(first) or isinstance(first, (str, bytes, dict)) or first is None
+    )
+
+
+def _is_long_dataframe(X):
+    index = getattr(X, "index", None)
+    return (
+        hasattr(X, "columns")
+        and getattr(index, "nlevels", 1) == 2
+        and hasattr(X, "groupby")
+    )
+
+
+def validate_sequences(estimator, X, *, reset, dtype=_FLOAT_DTYPES):
+    """Validate X in any accepted form and return a :class:`SequenceData`.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        For the 2-D path, whose width contract (``n_features_in_``,
+        ``feature_names_in_``) is set when ``reset`` and checked otherwise.
+    X : array-like, list of array-like or DataFrame
+    reset : bool
+        True in fit. When fitting on a form that has no fixed width (3-D,
+        ragged, long DataFrame), attributes of an earlier 2-D fit are removed.
+    dtype : dtype or tuple of dtypes
+        float32 and float64 are kept; anything else becomes the first entry.
+
+    Returns
+    -------
+    SequenceData
+    """
+    if sp.issparse(X):
+        # check_array raises scikit-learn's standard error for sparse input.
+        check_array(X, accept_sparse=False, estimator=estimator)
+    if _is_long_dataframe(X):
+        seqs = _long_dataframe(X, dtype)
+    elif _is_ragged(X):
+        seqs = _ragged(X, dtype)
+    else:
+        # Only real arrays are asked their ndim: checks pass array-likes that
+        # refuse every numpy function but conversion (nested lists went ragged).
+        if getattr(X, "ndim", None) == 3:
+            X3 = check_array(X, allow_nd=True, dtype=dtype, estimator=estimator, input_name="X")
+            if X3.shape[1] == 0 or X3.shape[2] == 0:
+                raise ValueError(
+                    f"3-D X must have at least one time step and one feature per step; "
+                    f"got shape {X3.shape}."
+                )
+            n, T, D = X3.shape
+            return _finish(
+                np.ascontiguousarray(X3).reshape(n * T, D), np.full(n, T), "3d", estimator, reset
+            )
+        X2 = validate_data(estimator, X, reset=reset, dtype=dtype)
+        n, T = X2.shape
+        return SequenceData(np.ascontiguousarray(X2).reshape(n * T, 1), np.full(n, T), "2d")
+    return _finish(seqs.data, seqs.lengths, seqs.form, estimator, reset)
+
+
+def _finish(data, lengths, form, estimator, reset):
+    if reset:
+        # A fit on a form without a fixed width must not leave the width contract
+        # of an earlier 2-D fit behind.
+        for attr in ("n_features_in_", "feature_names_in_"):
+            if hasattr(estimator, attr):
+                delattr(estimator, attr)
+    return SequenceData(data, lengths, form)
+
+
+# ---------------------------------------------------------------------------
+# Ragged lists
+
+
+def _describe(obj):
+    return type(obj).__name__
+
+
+def _ragged(X, dtype):
+    if len(X) == 0:
+        raise ValueError("X is an empty list: at least one sequence is required.")
+    target = dtype[0] if isinstance(dtype, tuple) else dtype
+    items = []
+    n_step_features = None
+    for i, item in enumerate(X):
+        if item is None or isinstance(item, (str, bytes, dict)) or np.isscalar(item):
+            raise TypeError(
+                f"Sequence {i} of X is a {_describe(item)}; each sequence must be an "
+                f"array-like of shape (n_timesteps,) or (n_timesteps, n_step_features)."
+            )
+        if sp.issparse(item):
+            raise TypeError(
+                f"Sequence {i} of X is a sparse matrix; sequences must be dense arrays."
+            )
+        try:
+            arr = np.asarray(item)
+        except ValueError as exc:  # e.g. nested lists of unequal widths
+            raise ValueError(
+                f"Sequence {i} of X could not be read as an array ({exc}); a 2-D "
+                f"sequence needs the same number of features at every step."
+            ) from None
+        if arr.dtype.kind == "c":
+            raise ValueError(f"Complex data not supported: sequence {i} of X is complex.")
+        if arr.dtype.kind not in "biuf":
+            try:
+                arr = arr.astype(np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"Sequence {i} of X holds non-numeric values (dtype {arr.dtype}); "
+                    f"sequences must contain numbers."
+                ) from None
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        elif arr.ndim != 2:
+            raise ValueError(
+                f"Sequence {i} of X has {arr.ndim} dimensions (shape {arr.shape}); each "
+                f"sequence must be 1-D (n_timesteps,) or 2-D (n_timesteps, n_step_features)."
+            )
+        if arr.shape[0] == 0:
+            raise ValueError(f"Sequence {i} of X is empty: every sequence needs at least one step.")
+        if arr.shape[1] == 0:
+            raise ValueError(
+                f"Sequence {i} of X has 0 features per step (shape {arr.shape}); at least "
+                f"one is required."
+            )
+        if n_step_features is None:
+            n_step_features = arr.shape[1]
+        elif arr.shape[1] != n_step_features:
+            raise ValueError(
+                f"Sequence {i} of X has {arr.shape[1]} feature(s) per step, but sequence 0 "
+                f"has {n_step_features}: all sequences must have the same number."
+            )
+        items.append(arr)
+    if dtype is None or not isinstance(dtype, tuple):
+        out_dtype = np.dtype(target)
+    else:
+        kept = {a.dtype for a in items}
+        out_dtype = kept.pop() if len(kept) == 1 and kept <= set(map(np.dtype, dtype)) else np.dtype(target)
+    lengths = np.fromiter((len(a) for a in items), dtype=np.int64, count=len(items))
+    data = np.concatenate(items, axis=0).astype(out_dtype, copy=False)
+    data = np.ascontiguousarray(data)
+    _check_finite(data, lengths)
+    return SequenceData(data, lengths, "ragged")
+
+
+def _check_finite(data, lengths):
+    """Raise naming the first sequence and step holding NaN or inf."""
+    if np.isfinite(data.sum()) or np.isfinite(data).all():
+        return
+    row = int(np.flatnonzero(~np.isfinite(data).all(axis=1))[0])
+    starts = np.concatenate(([0], np.cumsum(lengths)))
+    i = int(np.searchsorted(starts, row, side="right") - 1)
+    step = row - int(starts[i])
+    value = data[row][~np.isfinite(data[row])][0]
+    raise ValueError(
+        f"Input X contains {'NaN' if np.isnan(value) else 'infinity'}: sequence {i}, "
+        f"step {step} (0-based, oldest first). Remove or impute non-finite values "
+        f"before fitting."
+    )
+
+
+# ---------------------------------------------------------------------------
+# Long-format DataFrame (sequence id, time) x features
+
+
+def _long_dataframe(X, dtype):
+    if X.shape[1] == 0:
+        raise ValueError("The long-format DataFrame X has no columns: at least one feature is required.")
+    frame = X.sort_index(level=1, sort_remaining=False, kind="stable")
+    ids = frame.index.get_level_values(0)
+    # Keep the sequences in order of first appearance in X, as the caller listed them.
+    codes, uniques = ids.factorize(sort=False)
+    first_seen = X.index.get_level_values(0).factorize(sort=False)[1]
+    rank = {key: r for r, key in enumerate(first_seen)}
+    seq_rank = np.array([rank[k] for k in uniques])[codes]
+    order = np.argsort(seq_rank, kind="stable")
+    values = frame.to_numpy()[order]
+    groups = [values[seq_rank[order] == r] for r in range(len(first_seen))]
+    return _ragged(groups, dtype)
+
+
+# ---------------------------------------------------------------------------
+# Packing for the recurrence
+
+
+class PackedBatch:
+    """A set of sequences in time-major packed layout, sorted by decreasing length.
+
+    Attributes
+    ----------
+    X : ndarray of shape (total_steps, n_step_features)
+        Step t of the ``n_t`` running sequences is rows ``offsets[t]:offsets[t+1]``.
+    batch_sizes : ndarray of shape (T_max,)
+        ``n_t``, non-increasing.
+    offsets : ndarray of shape (T_max + 1,)
+    order : ndarray of shape (n_sequences,)
+        Row j of the packed batch is sequence ``order[j]`` of the indexed set.
+    last : ndarray of shape (n_sequences,)
+        Packed row of the last step of each sorted sequence.
+    prev : ndarray or slice
+        Packed rows of a_{t-1} for every row of steps t >= 1, aligned with
+        ``X[offsets[1]:]``; a slice when all lengths are equal.
+    """
+
+    def __init__(self, X, batch_sizes, order, last, prev):
+        self.X = X
+        self.batch_sizes = batch_sizes
+        self.offsets = np.concatenate(([0], np.cumsum(batch_sizes)))
+        self.order = order
+        self.last = last
+        self.prev = prev
+
+    def __len__(self):
+        return len(self.order)
+
+    @property
+    def n_steps(self):
+        return len(self.batch_sizes)
+
+
+def pack(seqs, indices=None):
+    """Pack sequences ``indices`` (all when None) of ``seqs`` for the recurrence.
+
+    Parameters
+    ----------
+    seqs : SequenceData
+    indices : ndarray of int, optional
+
+    Returns
+    -------
+    PackedBatch
+    """
+    if indices is None:
+        indices = np.arange(len(seqs))
+    lengths = seqs.lengths[indices]
+    # Stable sort: equal lengths keep their order, so equal-length batches are
+    # not permuted at all.
+    order = np.argsort(-lengths, kind="stable")
+    lengths = lengths[order]
+    starts = seqs.starts[indices][order]
+    B, T_max = len(lengths), int(lengths[0])
+    if lengths[-1] == T_max:  # all equal: a plain transpose
+        batch_sizes = np.full(T_max, B, dtype=np.int64)
+        rows = (starts[None, :] + np.arange(T_max)[:, None]).ravel()
+        last = np.arange((T_max - 1) * B, T_max * B)
+        prev = slice(0, (T_max - 1) * B)
+    else:
+        # Step t holds the sequences longer than t; nonzero() walks the grid in
+        # time-major order, which is exactly the packed order.
+        running = lengths[None, :] > np.arange(T_max)[:, None]
+        batch_sizes = running.sum(axis=1)
+        t_idx, j_idx = np.nonzero(running)
+        rows = starts[j_idx] + t_idx
+        offsets = np.concatenate(([0], np.cumsum(batch_sizes)))
+        last = offsets[lengths - 1] + np.arange(B)
+        # Row j of step t >= 1 continues row j of step t - 1.
+        prev = offsets[t_idx[B:] - 1] + j_idx[B:]
+    X = np.take(seqs.data, rows, axis=0)
+    return PackedBatch(X, batch_sizes.astype(np.int64), order, last, prev)

@@ -1,0 +1,421 @@
+"""Training: the objective J(theta), the scipy.optimize adapter and the mini-batch loop.
+
+The objective, for sequences i with targets y_i, sample weights w_i and the
+per-sample loss l_i of ``_losses``::
+
+    J(theta) = sum_i w_i l_i / sum_i w_i + 0.5 alpha (||W_ax||^2 + ||W_aa||^2 + ||W_ya||^2) / sum_i w_i
+
+Over a full batch the sum is accumulated over chunks of sequences (sorted by
+length, so each chunk holds sequences of similar length), which bounds the
+memory of the hidden-state cache by a chunk whatever the number of sequences.
+"""
+
+import time
+import warnings
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+
+from ._optimizers import SGD, Adam
+from ._rnn import Workspace, backward, forward
+from ._sequences import pack
+
+# Rows (sequence steps) of one chunk: the hidden-state cache of a chunk then
+# takes about this many bytes per buffer, whatever n_samples is.
+_CHUNK_BYTES = 64 << 20
+
+SCIPY_METHODS = ("L-BFGS-B", "BFGS", "CG", "Newton-CG", "TNC", "SLSQP", "trust-constr")
+ITERATIVE_SOLVERS = ("gd", "sgd", "adam")
+SOLVERS = ("lbfgs",) + SCIPY_METHODS + ITERATIVE_SOLVERS
+
+
+def chunk_rows(n_hidden, dtype):
+    return max(1, _CHUNK_BYTES // (max(n_hidden, 1) * np.dtype(dtype).itemsize))
+
+
+def _split_by_steps(indices, lengths, max_rows):
+    """Split ``indices`` (in order) into runs whose total steps stay under ``max_rows``."""
+    ends = np.cumsum(lengths[indices])
+    bounds = [0]
+    while bounds[-1] < len(indices):
+        start_rows = ends[bounds[-1] - 1] if bounds[-1] else 0
+        # At least one sequence per chunk, however long.
+        stop = int(np.searchsorted(ends, start_rows + max_rows, side="right"))
+        bounds.append(max(stop, bounds[-1] + 1))
+    return [indices[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+class Objective:
+    """J(theta) and dJ/dtheta over a fixed set of sequences.
+
+    Parameters
+    ----------
+    seqs : SequenceData
+    y : ndarray of shape (n_samples, n_outputs)
+    sample_weight : ndarray of shape (n_samples,)
+    indices : ndarray of int
+        The sequences of ``seqs`` this objective sums over.
+    layout : ParamLayout
+    activation : str
+    loss : loss object of ``_losses``
+    alpha : float
+    ws : Workspace
+    """
+
+    def __init__(self, seqs, y, sample_weight, indices, layout, activation, loss, alpha, ws):
+        self.layout = layout
+        self.activation = activation
+        self.loss = loss
+        self.alpha = alpha
+        self.ws = ws
+        self.dtype = seqs.dtype
+        self.sum_w = float(sample_weight[indices].sum())
+        indices = np.asarray(indices)
+        by_length = indices[np.argsort(-seqs.lengths[indices], kind="stable")]
+        max_rows = chunk_rows(layout.n_hidden, self.dtype)
+        self.chunks = []
+        for idx in _split_by_steps(by_length, seqs.lengths, max_rows):
+            batch = pack(seqs, idx)
+            rows = idx[batch.order]
+            self.chunks.append((batch, y[rows], sample_weight[rows]))
+        self.penalty = layout.penalty_mask(self.dtype)
+        self._chunk_grad = np.empty(layout.size, dtype=self.dtype) if len(self.chunks) > 1 else None
+
+    def __call__(self, theta, grad):
+        """Return J(theta) and write dJ/dtheta into ``grad`` (same dtype as theta)."""
+        params = self.layout.unpack(theta)
+        target = grad if self._chunk_grad is None else self._chunk_grad
+        grads = self.layout.unpack(target)
+        total = 0.0
+        for k, (batch, y, w) in enumerate(self.chunks):
+            A, a_T = forward(params, batch, self.activation, self.ws)
+            O = output_layer(params, a_T, self.loss, self.ws)
+            value, dZo = self.loss.loss_grad(O, y, w)
+            total += value
+            backward(params, batch, A, a_T, dZo, self.activation, grads, self.ws)
+            if self._chunk_grad is not None:
+                if k == 0:
+                    grad[...] = target
+                else:
+                    grad += target
+        scale = 1.0 / self.sum_w
+        grad *= scale
+        penalised = theta * self.penalty
+        grad += (self.alpha * scale) * penalised
+        return scale * (total + 0.5 * self.alpha * float(penalised @ penalised))
+
+
+def output_layer(params, a_T, loss, ws):
+    """g(a_T W_ya + b_y) for the given loss's output activation."""
+    W_ya, b_y = params[3], params[4]
+    Zo = ws.get("Zo", (a_T.shape[0], W_ya.shape[1]), a_T.dtype)
+    np.matmul(a_T, W_ya, out=Zo)
+    Zo += b_y
+    return loss.predict(Zo)
+
+
+def predict_raw(theta, layout, seqs, activation, loss, ws=None):
+    """Model outputs O for every sequence of ``seqs``, shape (n_samples, n_outputs).
+
+    Runs the forward pass without a hidden-state cache, chunk by chunk in the
+    order of ``seqs``.
+    """
+    ws = Workspace() if ws is None else ws
+    params = layout.unpack(theta)
+    out = np.empty((len(seqs), layout.n_outputs), dtype=seqs.dtype)
+    max_rows = 16 * chunk_rows(layout.n_hidden, seqs.dtype)
+    for idx in _split_by_steps(np.arange(len(seqs)), seqs.lengths, max_rows):
+        batch = pack(seqs, idx)
+        _, a_T = forward(params, batch, activation, ws, cache=False)
+        out[idx[batch.order]] = output_layer(params, a_T[: len(idx)], loss, ws)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Results and divergence
+
+
+class TrainResult:
+    """What a training run leaves behind for the estimator's fitted attributes."""
+
+    def __init__(self, theta):
+        self.theta = theta
+        self.n_iter = 0
+        self.loss = np.inf
+        self.loss_curve = []
+        self.best_loss = np.inf
+        self.validation_scores = []
+        self.best_validation_score = None
+        self.samples_seen = 0
+        self.optimizer = None
+
+
+def _diverged(iteration, what):
+    return ValueError(
+        f"Training diverged at iteration {iteration}: {what} is not finite. Lower "
+        f"learning_rate_init, set clip_norm (e.g. 1.0), or scale X and y (e.g. "
+        f"SequenceScaler in a Pipeline, TransformedTargetRegressor for y)."
+    )
+
+
+# ---------------------------------------------------------------------------
+# scipy.optimize.minimize
+
+
+def _scipy_options(method, max_iter, max_fun, tol):
+    if method == "L-BFGS-B":
+        return {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol}
+    if method in ("BFGS", "CG"):
+        return {"maxiter": max_iter, "gtol": tol}
+    if method == "Newton-CG":
+        return {"maxiter": max_iter, "xtol": tol}
+    if method == "TNC":
+        return {"maxfun": max_fun, "gtol": tol}
+    if method == "SLSQP":
+        return {"maxiter": max_iter, "ftol": tol}
+    if method == "trust-constr":
+        return {"maxiter": max_iter, "gtol": tol}
+    raise ValueError(f"Unknown scipy method {method!r}.")
+
+
+def fit_scipy(objective, theta0, method, *, max_iter, max_fun, tol, verbose):
+    """Minimise J with ``scipy.optimize.minimize``; theta travels as float64.
+
+    Returns
+    -------
+    TrainResult
+    """
+    if method == "lbfgs":
+        method = "L-BFGS-B"
+    dtype = objective.dtype
+    grad = np.empty(theta0.size, dtype=dtype)
+    last = {"theta": None, "loss": None}
+    result = TrainResult(np.array(theta0, dtype=dtype))
+    start = time.perf_counter()
+
+    def fun(theta):
+        theta_d = theta.astype(dtype, copy=False)
+        loss = objective(theta_d, grad)
+        last["theta"], last["loss"] = theta, loss
+        if not np.isfinite(loss) or not np.isfinite(grad).all():
+            # Let a line search back off from a step that overflowed; a
+            # non-finite end point is reported after minimize returns.
+            return np.inf, np.zeros(theta.size)
+        return loss, grad.astype(np.float64)  # a fresh array: scipy keeps it
+
+    def callback(theta, *_):
+        if last["theta"] is not None and np.array_equal(theta, last["theta"]):
+            loss = last["loss"]
+        else:
+            loss = objective(theta.astype(dtype, copy=False), grad)
+        result.n_iter += 1
+        result.loss_curve.append(float(loss))
+        result.theta = theta.astype(dtype)
+        result.loss = float(loss)
+        if verbose:
+            print(f"Iteration {result.n_iter}, loss = {loss:.8f}, "
+                  f"time = {time.perf_counter() - start:.2f}s")
+
+    kwargs = {}
+    if method == "trust-constr":
+        kwargs["hess"] = scipy.optimize.BFGS()
+    options = _scipy_options(method, max_iter, max_fun, tol)
+    with warnings.catch_warnings():
+        # trust-constr warns that a BFGS Hessian update is skipped; not actionable.
+        warnings.filterwarnings("ignore", category=UserWarning, module="scipy.optimize")
+        try:
+            opt = scipy.optimize.minimize(
+                fun, np.asarray(theta0, dtype=np.float64), method=method, jac=True,
+                callback=callback, options=options, **kwargs,
+            )
+        except KeyboardInterrupt:
+            warnings.warn(
+                f"Training interrupted by the user after {result.n_iter} iterations; "
+                f"keeping the weights of the last completed iteration.", UserWarning,
+            )
+            return _finish_result(result, objective)
+    result.theta = np.asarray(opt.x, dtype=dtype)
+    result.loss = float(objective(result.theta, grad))
+    if not np.isfinite(result.loss):
+        raise _diverged(result.n_iter, "the loss")
+    if result.loss_curve:
+        result.loss_curve[-1] = result.loss
+    else:
+        result.loss_curve.append(result.loss)
+    result.n_iter = int(getattr(opt, "nit", result.n_iter) or result.n_iter)
+    result.best_loss = min(result.loss_curve)
+    if not opt.success:
+        warnings.warn(
+            f"{method} did not converge after {result.n_iter} iterations: {opt.message} "
+            f"Increase max_iter (or max_fun), or scale the data.",
+            ConvergenceWarning,
+        )
+    return result
+
+
+def _finish_result(result, objective):
+    grad = np.empty(result.theta.size, dtype=objective.dtype)
+    result.loss = float(objective(result.theta, grad))
+    result.best_loss = min(result.loss_curve, default=result.loss)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Mini-batch solvers: gd, sgd, adam
+
+
+def make_optimizer(opts):
+    if opts.solver == "adam":
+        return Adam(opts.learning_rate_init, opts.beta_1, opts.beta_2, opts.epsilon)
+    if opts.solver == "gd":
+        return SGD(opts.learning_rate_init)
+    return SGD(opts.learning_rate_init, opts.learning_rate, opts.momentum,
+               opts.nesterovs_momentum, opts.power_t)
+
+
+def resolve_batch_size(opts, n_samples):
+    if opts.solver == "gd" or opts.batch_size in (None, "full"):
+        return n_samples
+    if opts.batch_size == "auto":
+        return min(200, n_samples)
+    if opts.batch_size > n_samples:
+        warnings.warn(
+            f"Got batch_size={opts.batch_size} greater than the {n_samples} training "
+            f"sequences; using the full batch.", UserWarning,
+        )
+    return min(opts.batch_size, n_samples)
+
+
+def clip_gradient(grad, clip_value, clip_norm):
+    """Clip each entry to [-clip_value, clip_value], then the global norm to clip_norm."""
+    if clip_value is not None:
+        np.clip(grad, -clip_value, clip_value, out=grad)
+    if clip_norm is not None:
+        norm = float(np.sqrt(grad @ grad))
+        if norm > clip_norm:
+            grad *= clip_norm / norm
+
+
+def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None,
+                  validation_score=None, sample_weight=None, max_iter=None,
+                  first_iteration=0, samples_seen=0):
+    """Gradient descent over mini-batches (one pass over ``train_idx`` per iteration).
+
+    Parameters
+    ----------
+    make_objective : callable
+        indices -> Objective over those sequences.
+    train_idx : ndarray of int
+    theta : ndarray
+        Start point, updated in place.
+    opts : namespace
+        The estimator's parameters.
+    rng : numpy.random.RandomState
+        Shuffles the batches.
+    optimizer : SGD or Adam, optional
+        Continue with this optimizer's state (partial_fit, warm_start).
+    validation_score : callable, optional
+        theta -> score on the held-out sequences (early stopping).
+    sample_weight : ndarray
+        For the epoch loss (weighted mean of batch losses).
+    max_iter : int, optional
+        Defaults to ``opts.max_iter``.
+
+    Returns
+    -------
+    TrainResult
+    """
+    max_iter = opts.max_iter if max_iter is None else max_iter
+    n = len(train_idx)
+    batch_size = resolve_batch_size(opts, n)
+    shuffle = opts.shuffle and batch_size < n
+    optimizer = make_optimizer(opts) if optimizer is None else optimizer
+    result = TrainResult(theta)
+    result.optimizer = optimizer
+    result.samples_seen = samples_seen
+    grad = np.empty_like(theta)
+    best_theta = theta.copy()
+    best_loss, best_score, no_improvement = np.inf, -np.inf, 0
+    fixed = None if shuffle else [
+        make_objective(train_idx[i : i + batch_size]) for i in range(0, n, batch_size)
+    ]
+    start = time.perf_counter()
+    iteration = first_iteration
+    try:
+        for iteration in range(first_iteration + 1, first_iteration + max_iter + 1):
+            if shuffle:
+                order = train_idx[rng.permutation(n)]
+                batches = (make_objective(order[i : i + batch_size]) for i in range(0, n, batch_size))
+            else:
+                batches = fixed
+            epoch_loss, epoch_w = 0.0, 0.0
+            for obj in batches:
+                loss = obj(theta, grad)
+                if not np.isfinite(loss):
+                    raise _diverged(iteration, "the loss")
+                if not np.isfinite(grad).all():
+                    raise _diverged(iteration, "the gradient")
+                clip_gradient(grad, opts.clip_value, opts.clip_norm)
+                optimizer.step(theta, grad)
+                epoch_loss += loss * obj.sum_w
+                epoch_w += obj.sum_w
+            if not np.isfinite(theta).all():
+                raise _diverged(iteration, "a weight")
+            result.n_iter += 1
+            result.samples_seen += n
+            loss = epoch_loss / epoch_w
+            result.loss_curve.append(loss)
+            optimizer.iteration_ends(result.samples_seen)
+            message = f"Iteration {iteration}, loss = {loss:.8f}"
+            # Stall detection and early stopping follow scikit-learn's MLP.
+            if validation_score is not None:
+                score = validation_score(theta)
+                result.validation_scores.append(score)
+                message += f", validation score = {score:.6f}"
+                if score < best_score + opts.tol:
+                    no_improvement += 1
+                else:
+                    no_improvement = 0
+                if score > best_score:
+                    best_score = score
+                    best_theta[...] = theta
+            else:
+                if loss > best_loss - opts.tol:
+                    no_improvement += 1
+                else:
+                    no_improvement = 0
+                if loss < best_loss:
+                    best_theta[...] = theta
+            best_loss = min(best_loss, loss)
+            if opts.verbose:
+                print(message + f", time = {time.perf_counter() - start:.2f}s")
+            if no_improvement > opts.n_iter_no_change:
+                if optimizer.trigger_stopping():
+                    if opts.verbose:
+                        print(
+                            f"Training stopped: the {'validation score' if validation_score else 'loss'} "
+                            f"improved by less than tol={opts.tol} for "
+                            f"{opts.n_iter_no_change} consecutive iterations."
+                        )
+                    result.converged = True
+                    break
+                no_improvement = 0
+        else:
+            result.converged = False
+    except KeyboardInterrupt:
+        warnings.warn(
+            f"Training interrupted by the user at iteration {iteration}; keeping the "
+            f"best weights so far.", UserWarning,
+        )
+        result.converged = True
+        if validation_score is None:
+            theta[...] = best_theta if np.isfinite(best_loss) else theta
+    result.best_loss = best_loss
+    if validation_score is not None:
+        result.best_validation_score = best_score
+        if np.isfinite(best_score):
+            theta[...] = best_theta
+    result.theta = theta
+    result.loss = result.loss_curve[-1] if result.loss_curve else np.nan
+    return result

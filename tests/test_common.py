@@ -1,0 +1,20 @@
+"""scikit-learn's common estimator checks, at the defaults and other configurations."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_simplernn import SimpleRNNRegressor
+
+
+@parametrize_with_checks(
+    [
+        SimpleRNNRegressor(),
+        SimpleRNNRegressor(n_hidden=8, solver="gd", learning_rate_init=0.1, max_iter=500),
+        SimpleRNNRegressor(n_hidden=8, solver="adam", learning_rate_init=0.01),
+        # SGD with momentum amplifies rounding differences exponentially when the
+        # step is large; a moderate step keeps weighting == repetition exact.
+        SimpleRNNRegressor(n_hidden=8, solver="sgd", learning_rate_init=0.003),
+        SimpleRNNRegressor(n_hidden=16, activation="relu", solver="BFGS"),
+    ]
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
