@@ -1,0 +1,66 @@
+"""Project tasks that work on a fresh machine with only Python 3 and pip.
+
+    python3 dev.py demo    # train and evaluate on a real stock series (S&P 500)
+    python3 dev.py test    # the whole test suite
+    python3 dev.py docs    # build the HTML documentation
+    python3 dev.py bench   # benchmarks against PyTorch (installs the CPU build)
+
+Each task creates (or reuses) the virtual environment ``.venv`` in the
+repository and installs the package with the extras the task needs, so that
+nothing touches the system Python.
+"""
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+EXTRAS = {
+    "demo": "examples",
+    "test": "tests,examples",
+    "docs": "docs",
+    "bench": "benchmarks",
+}
+
+
+def run(*args, **kwargs):
+    print("+", " ".join(map(str, args)), flush=True)
+    subprocess.run([str(a) for a in args], check=True, cwd=ROOT, **kwargs)
+
+
+def ensure_env(extras):
+    if not PYTHON.exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "-e", f".[{extras}]")
+
+
+def main(argv):
+    task = argv[1] if len(argv) > 1 else "help"
+    if task not in EXTRAS:
+        print(__doc__)
+        return 0 if task == "help" else 2
+    ensure_env(EXTRAS[task])
+    env = dict(os.environ, MPLBACKEND="Agg")
+    if task == "demo":
+        run(PYTHON, "examples/plot_stock_sp500.py", env=env)
+    elif task == "test":
+        run(PYTHON, "-m", "pytest", *argv[2:], env=env)
+    elif task == "docs":
+        run(PYTHON, "-m", "sphinx", "-W", "-b", "html", "docs", "docs/_build/html", env=env)
+    elif task == "bench":
+        run(PYTHON, "benchmarks/bench_vs_torch.py", *argv[2:], env=env)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv))
+    except subprocess.CalledProcessError as exc:
+        sys.exit(exc.returncode)
