@@ -27,11 +27,66 @@ from ._training import (
     Objective,
     fit_iterative,
     fit_scipy,
+    gradient_norm_array,
     predict_raw,
 )
 
+try:  # scikit-learn's callback API (experimental, new in 1.9)
+    from sklearn.callback import CallbackSupportMixin, with_callbacks
+except ImportError:  # pragma: no cover - older scikit-learn
 
-class BaseSimpleRNN(BaseEstimator):
+    class CallbackSupportMixin:
+        """Stand-in: no callback support before scikit-learn 1.9."""
+
+    def with_callbacks(method):
+        return method
+
+
+class _CallbackBridge:
+    """Turn each training iteration into a scikit-learn callback subtask.
+
+    The root fit task is begun by the estimator; here every iteration is a
+    subtask "iteration" whose end hook sees a copy of the estimator holding that
+    iteration's weights (so ``ScoringMonitor`` can score it), and may ask to stop.
+    As in scikit-learn's own L-BFGS bridge, the subtask of the next iteration is
+    begun when one ends, and the last, empty one is ended by ``close``.
+    """
+
+    def __init__(self, estimator, context, layout, X, y, metadata):
+        self.estimator = estimator
+        self.context = context
+        self.layout = layout
+        self.data = {"X": X, "y": y, "metadata": metadata}
+        self.iteration = None
+
+    def _attributes(self, theta):
+        arrays = self.layout.unpack(np.array(theta))
+        attrs = dict(zip(ATTRIBUTE_NAMES, arrays))
+        attrs.update(n_outputs_=self.layout.n_outputs,
+                     n_step_features_=self.layout.n_step_features)
+        return attrs
+
+    def start(self, theta):
+        self.iteration = self.context.subcontext(task_name="iteration")
+        self.iteration.call_on_fit_task_begin(
+            estimator=self.estimator, reconstruction_attributes=self._attributes(theta),
+            **self.data,
+        )
+
+    def __call__(self, theta):
+        stop = self.iteration.call_on_fit_task_end(
+            estimator=self.estimator, reconstruction_attributes=self._attributes(theta),
+            **self.data,
+        )
+        self.start(theta)
+        return bool(stop)
+
+    def close(self):
+        if self.iteration is not None:
+            self.iteration.call_on_fit_task_end(estimator=self.estimator)
+
+
+class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
     """Shared machinery of SimpleRNNRegressor (and later classifiers).
 
     Subclasses define ``_make_loss()``, ``_prepare_y(y, dtype)`` and
@@ -68,6 +123,7 @@ class BaseSimpleRNN(BaseEstimator):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
         "clip_value": [Interval(Real, 0, None, closed="neither"), None],
+        "track_gradients": ["boolean"],
     }
 
     def __init__(
@@ -98,6 +154,7 @@ class BaseSimpleRNN(BaseEstimator):
         max_fun=15000,
         clip_norm=None,
         clip_value=None,
+        track_gradients=False,
     ):
         self.n_hidden = n_hidden
         self.activation = activation
@@ -124,6 +181,7 @@ class BaseSimpleRNN(BaseEstimator):
         self.max_fun = max_fun
         self.clip_norm = clip_norm
         self.clip_value = clip_value
+        self.track_gradients = track_gradients
 
     # ------------------------------------------------------------------
     # Validation
@@ -170,7 +228,8 @@ class BaseSimpleRNN(BaseEstimator):
         current = (self.n_step_features_, self.recurrent_weights_.shape[0], self.n_outputs_)
         return current == (layout.n_step_features, layout.n_hidden, layout.n_outputs)
 
-    def _fit(self, seqs, y, sample_weight, incremental):
+    def _fit(self, seqs, y, sample_weight, incremental, raw=None):
+        """Train on validated data; ``raw`` = (X, y, sample_weight) as the caller gave them."""
         rng = check_random_state(self.random_state)
         layout = self._layout(seqs.n_step_features, y.shape[1])
         dtype = seqs.dtype
@@ -184,7 +243,17 @@ class BaseSimpleRNN(BaseEstimator):
 
         def make_objective(indices):
             return Objective(seqs, y, sample_weight, indices, layout, self.activation,
-                             loss, self.alpha, ws)
+                             loss, self.alpha, ws, track_gradients=self.track_gradients)
+
+        bridge = None
+        if raw is not None and hasattr(self, "_skl_callbacks"):
+            # One subtask per iteration, plus the empty one the bridge leaves open.
+            context = self._init_callback_context(max_subtasks=self.max_iter + 1)
+            X_raw, y_raw, sw_raw = raw
+            metadata = None if sw_raw is None else {"sample_weight": sw_raw}
+            context.call_on_fit_task_begin(estimator=self, X=X_raw, y=y_raw, metadata=metadata)
+            bridge = _CallbackBridge(self, context, layout, X_raw, y_raw, metadata)
+            bridge.start(theta)
 
         all_idx = np.arange(len(seqs))
         # One BLAS thread: the per-step GEMMs are too small to share, and a second
@@ -194,7 +263,7 @@ class BaseSimpleRNN(BaseEstimator):
             if self.solver in ITERATIVE_SOLVERS:
                 result = self._fit_iterative(
                     seqs, y, sample_weight, theta, make_objective, all_idx, layout,
-                    loss, rng, continuing, incremental,
+                    loss, rng, continuing, incremental, bridge,
                 )
             else:
                 if self.clip_norm is not None or self.clip_value is not None:
@@ -205,12 +274,19 @@ class BaseSimpleRNN(BaseEstimator):
                 result = fit_scipy(
                     make_objective(all_idx), theta, self.solver, max_iter=self.max_iter,
                     max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+                    on_iteration=bridge,
                 )
         self._store(result, layout, continuing, incremental)
+        if bridge is not None:
+            bridge.close()
+            bridge.context.call_on_fit_task_end(
+                estimator=self, X=raw[0], y=raw[1], metadata=bridge.data["metadata"],
+                reconstruction_attributes={},
+            )
         return self
 
     def _fit_iterative(self, seqs, y, sample_weight, theta, make_objective, all_idx,
-                       layout, loss, rng, continuing, incremental):
+                       layout, loss, rng, continuing, incremental, bridge):
         validation_score = None
         train_idx = all_idx
         if self.early_stopping and not incremental:
@@ -240,6 +316,7 @@ class BaseSimpleRNN(BaseEstimator):
             max_iter=1 if incremental else None,
             first_iteration=self.n_iter_ if continuing else 0,
             samples_seen=self.t_ if continuing else 0,
+            on_iteration=bridge,
         )
 
     def _store(self, result, layout, continuing, incremental):
@@ -260,6 +337,11 @@ class BaseSimpleRNN(BaseEstimator):
             self.validation_scores_ = None
             self.best_validation_score_ = None
             self.best_loss_ = float(min(self.loss_curve_)) if self.loss_curve_ else self.loss_
+        if self.track_gradients:
+            previous = list(self.gradient_norms_) if continuing and self.gradient_norms_ is not None else []
+            self.gradient_norms_ = gradient_norm_array(previous + result.gradient_norms)
+        else:
+            self.gradient_norms_ = None
         if result.optimizer is not None:
             self._optimizer = result.optimizer
         if (

@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 
 from ._activations import OUTPUT_ACTIVATIONS
-from ._base import BaseSimpleRNN
+from ._base import BaseSimpleRNN, with_callbacks
 from ._losses import SquaredLoss
 from ._training import ITERATIVE_SOLVERS
 
@@ -91,6 +91,10 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
         'adam'): the standard remedy for exploding gradients.
     clip_value : float or None, default=None
         Clip each gradient entry to [-clip_value, clip_value] first.
+    track_gradients : bool, default=False
+        Record ``gradient_norms_``, the size of the gradient reaching each
+        hidden state as a function of its distance from the last step: the
+        vanishing/exploding-gradient diagnostic.
 
     Attributes
     ----------
@@ -120,6 +124,11 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
         Iterations (epochs) run.
     t_ : int
         Training samples seen by 'gd', 'sgd' and 'adam'.
+    gradient_norms_ : ndarray of shape (n_iter_, max_length) or None
+        With ``track_gradients=True``: entry [k, d] is the root mean square
+        over training sequences i (with T_i > d) of ||dJ_i/da_{T_i - d}|| at
+        iteration k, where J_i = w_i l_i is sequence i's weighted loss. NaN
+        where no sequence reaches back d steps. None otherwise.
     n_features_in_ : int
         Time steps of 2-D X (only when fitted on a 2-D array).
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -209,6 +218,7 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
         max_fun=15000,
         clip_norm=None,
         clip_value=None,
+        track_gradients=False,
     ):
         super().__init__(
             n_hidden=n_hidden, activation=activation, solver=solver, alpha=alpha,
@@ -219,7 +229,7 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
             nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-            clip_norm=clip_norm, clip_value=clip_value,
+            clip_norm=clip_norm, clip_value=clip_value, track_gradients=track_gradients,
         )
         self.output_activation = output_activation
 
@@ -237,6 +247,7 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
 
     # -- public API --------------------------------------------------------
 
+    @with_callbacks
     def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences X and targets y.
 
@@ -256,8 +267,8 @@ n_timesteps, n_step_features), list of array-like, or DataFrame
             The fitted estimator.
         """
         self._validate_params()
-        seqs, y, sample_weight = self._validate_fit_data(X, y, sample_weight, reset=True)
-        return self._fit(seqs, y, sample_weight, incremental=False)
+        seqs, y_checked, sw = self._validate_fit_data(X, y, sample_weight, reset=True)
+        return self._fit(seqs, y_checked, sw, incremental=False, raw=(X, y, sample_weight))
 
     @available_if(_incremental_solver)
     def partial_fit(self, X, y, sample_weight=None):

@@ -110,7 +110,7 @@ def forward(params, batch, activation, ws, cache=True):
     return None, a
 
 
-def backward(params, batch, A, a_T, dZo, activation, grads, ws):
+def backward(params, batch, A, a_T, dZo, activation, grads, ws, e_sq=None):
     """Write dJ/dtheta into ``grads`` by backpropagation through time.
 
     Parameters
@@ -127,6 +127,10 @@ def backward(params, batch, A, a_T, dZo, activation, grads, ws):
     grads : tuple of ndarray
         Views (dW_ax, dW_aa, db_a, dW_ya, db_y), overwritten (not accumulated).
     ws : Workspace
+    e_sq : ndarray of shape (T_max,), optional
+        Diagnostics of the vanishing/exploding gradient: when given, ||e_t||^2
+        of every sequence is added to ``e_sq[d]``, d = T_i - t the number of
+        steps from a_t to the sequence's last state a_T (0 at a_T).
     """
     W_aa, W_ya = params[1], params[3]
     dW_ax, dW_aa, db_a, dW_ya, db_y = grads
@@ -153,6 +157,8 @@ def backward(params, batch, A, a_T, dZo, activation, grads, ws):
             # Sequences whose last step is t receive dJ/da_T here (rows
             # n_next..n are exactly those, by the decreasing-length sort).
             e[n_next:n] = e_T[n_next:n]
+        if e_sq is not None:
+            _add_distance_norms(e_sq, e[:n], batch, t)
         delta = dZ[lo:hi]
         f_prime(A[lo:hi], e[:n], out=delta)  # delta_t = e_t * f'(z_t)
         if t:
@@ -165,3 +171,11 @@ def backward(params, batch, A, a_T, dZo, activation, grads, ws):
         np.matmul(A[batch.prev].T, dZ[off[1] :], out=dW_aa)
     else:
         dW_aa[...] = 0
+
+
+def _add_distance_norms(e_sq, e, batch, t):
+    """Add ||e_t||^2 of the running rows to ``e_sq`` at their distance from the end."""
+    n = e.shape[0]
+    # Row j runs for L_j = #{t : n_t > j} steps (rows are sorted by length).
+    lengths = np.searchsorted(-batch.batch_sizes, -np.arange(n), side="left")
+    np.add.at(e_sq, lengths - 1 - t, np.einsum("ij,ij->i", e, e))

@@ -63,7 +63,8 @@ class Objective:
     ws : Workspace
     """
 
-    def __init__(self, seqs, y, sample_weight, indices, layout, activation, loss, alpha, ws):
+    def __init__(self, seqs, y, sample_weight, indices, layout, activation, loss, alpha, ws,
+                 track_gradients=False):
         self.layout = layout
         self.activation = activation
         self.loss = loss
@@ -81,6 +82,14 @@ class Objective:
             self.chunks.append((batch, y[rows], sample_weight[rows]))
         self.penalty = layout.penalty_mask(self.dtype)
         self._chunk_grad = np.empty(layout.size, dtype=self.dtype) if len(self.chunks) > 1 else None
+        # Gradient diagnostics: sum over sequences of ||dJ_i/da_{T_i - d}||^2 per
+        # distance d (J_i = w_i l_i), refreshed by every call; and how many
+        # sequences reach back d steps.
+        self.e_sq = None
+        if track_gradients:
+            max_len = int(seqs.lengths[indices].max())
+            self.e_sq = np.zeros(max_len)
+            self.e_count = np.bincount(seqs.lengths[indices] - 1, minlength=max_len)[::-1].cumsum()[::-1]
 
     def __call__(self, theta, grad):
         """Return J(theta) and write dJ/dtheta into ``grad`` (same dtype as theta)."""
@@ -88,12 +97,15 @@ class Objective:
         target = grad if self._chunk_grad is None else self._chunk_grad
         grads = self.layout.unpack(target)
         total = 0.0
+        e_sq = self.e_sq
+        if e_sq is not None:
+            e_sq[:] = 0
         for k, (batch, y, w) in enumerate(self.chunks):
             A, a_T = forward(params, batch, self.activation, self.ws)
             O = output_layer(params, a_T, self.loss, self.ws)
             value, dZo = self.loss.loss_grad(O, y, w)
             total += value
-            backward(params, batch, A, a_T, dZo, self.activation, grads, self.ws)
+            backward(params, batch, A, a_T, dZo, self.activation, grads, self.ws, e_sq)
             if self._chunk_grad is not None:
                 if k == 0:
                     grad[...] = target
@@ -149,6 +161,41 @@ class TrainResult:
         self.best_validation_score = None
         self.samples_seen = 0
         self.optimizer = None
+        self.gradient_norms = []
+        self.stopped_by_callback = False
+
+
+class GradientTracker:
+    """Per-iteration RMS over sequences of ||dJ_i/da_{T_i - d}|| for each distance d."""
+
+    def __init__(self):
+        self.e_sq = np.zeros(0)
+        self.count = np.zeros(0)
+
+    def add(self, objective):
+        n = len(objective.e_sq)
+        if n > len(self.e_sq):
+            self.e_sq = np.pad(self.e_sq, (0, n - len(self.e_sq)))
+            self.count = np.pad(self.count, (0, n - len(self.count)))
+        self.e_sq[:n] += objective.e_sq
+        self.count[:n] += objective.e_count
+
+    def record(self, result):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            result.gradient_norms.append(np.sqrt(self.e_sq / self.count))
+        self.e_sq[:] = 0
+        self.count[:] = 0
+
+
+def gradient_norm_array(rows):
+    """Stack per-iteration rows of different lengths, NaN-padded on the right."""
+    if not rows:
+        return np.zeros((0, 0))
+    width = max(len(r) for r in rows)
+    out = np.full((len(rows), width), np.nan)
+    for k, r in enumerate(rows):
+        out[k, : len(r)] = r
+    return out
 
 
 def _diverged(iteration, what):
@@ -179,8 +226,11 @@ def _scipy_options(method, max_iter, max_fun, tol):
     raise ValueError(f"Unknown scipy method {method!r}.")
 
 
-def fit_scipy(objective, theta0, method, *, max_iter, max_fun, tol, verbose):
+def fit_scipy(objective, theta0, method, *, max_iter, max_fun, tol, verbose, on_iteration=None):
     """Minimise J with ``scipy.optimize.minimize``; theta travels as float64.
+
+    ``on_iteration(theta)`` is called after each iteration; it returns True
+    to stop training (a scikit-learn callback asking to stop).
 
     Returns
     -------
@@ -192,6 +242,7 @@ def fit_scipy(objective, theta0, method, *, max_iter, max_fun, tol, verbose):
     grad = np.empty(theta0.size, dtype=dtype)
     last = {"theta": None, "loss": None}
     result = TrainResult(np.array(theta0, dtype=dtype))
+    tracker = GradientTracker() if objective.e_sq is not None else None
     start = time.perf_counter()
 
     def fun(theta):
@@ -213,9 +264,15 @@ def fit_scipy(objective, theta0, method, *, max_iter, max_fun, tol, verbose):
         result.loss_curve.append(float(loss))
         result.theta = theta.astype(dtype)
         result.loss = float(loss)
+        if tracker is not None:
+            tracker.add(objective)  # the objective's last call was at theta
+            tracker.record(result)
         if verbose:
             print(f"Iteration {result.n_iter}, loss = {loss:.8f}, "
                   f"time = {time.perf_counter() - start:.2f}s")
+        if on_iteration is not None and on_iteration(result.theta):
+            result.stopped_by_callback = True
+            raise StopIteration
 
     kwargs = {}
     if method == "trust-constr":
@@ -229,6 +286,8 @@ def fit_scipy(objective, theta0, method, *, max_iter, max_fun, tol, verbose):
                 fun, np.asarray(theta0, dtype=np.float64), method=method, jac=True,
                 callback=callback, options=options, **kwargs,
             )
+        except StopIteration:  # methods whose scipy loop does not catch it
+            return _finish_result(result, objective)
         except KeyboardInterrupt:
             warnings.warn(
                 f"Training interrupted by the user after {result.n_iter} iterations; "
@@ -245,7 +304,7 @@ def fit_scipy(objective, theta0, method, *, max_iter, max_fun, tol, verbose):
         result.loss_curve.append(result.loss)
     result.n_iter = int(getattr(opt, "nit", result.n_iter) or result.n_iter)
     result.best_loss = min(result.loss_curve)
-    if not opt.success:
+    if not opt.success and not result.stopped_by_callback:
         warnings.warn(
             f"{method} did not converge after {result.n_iter} iterations: {opt.message} "
             f"Increase max_iter (or max_fun), or scale the data.",
@@ -298,8 +357,8 @@ def clip_gradient(grad, clip_value, clip_norm):
 
 
 def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None,
-                  validation_score=None, sample_weight=None, max_iter=None,
-                  first_iteration=0, samples_seen=0):
+                  validation_score=None, max_iter=None, first_iteration=0,
+                  samples_seen=0, on_iteration=None):
     """Gradient descent over mini-batches (one pass over ``train_idx`` per iteration).
 
     Parameters
@@ -317,10 +376,12 @@ def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None
         Continue with this optimizer's state (partial_fit, warm_start).
     validation_score : callable, optional
         theta -> score on the held-out sequences (early stopping).
-    sample_weight : ndarray
-        For the epoch loss (weighted mean of batch losses).
     max_iter : int, optional
         Defaults to ``opts.max_iter``.
+    first_iteration, samples_seen : int
+        Counters carried over from earlier calls (partial_fit, warm_start).
+    on_iteration : callable, optional
+        theta -> bool, called after each iteration; True stops training.
 
     Returns
     -------
@@ -342,6 +403,7 @@ def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None
     ]
     start = time.perf_counter()
     iteration = first_iteration
+    tracker = GradientTracker() if getattr(opts, "track_gradients", False) else None
     try:
         for iteration in range(first_iteration + 1, first_iteration + max_iter + 1):
             if shuffle:
@@ -360,12 +422,16 @@ def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None
                 optimizer.step(theta, grad)
                 epoch_loss += loss * obj.sum_w
                 epoch_w += obj.sum_w
+                if tracker is not None:
+                    tracker.add(obj)
             if not np.isfinite(theta).all():
                 raise _diverged(iteration, "a weight")
             result.n_iter += 1
             result.samples_seen += n
             loss = epoch_loss / epoch_w
             result.loss_curve.append(loss)
+            if tracker is not None:
+                tracker.record(result)
             optimizer.iteration_ends(result.samples_seen)
             message = f"Iteration {iteration}, loss = {loss:.8f}"
             # Stall detection and early stopping follow scikit-learn's MLP.
@@ -390,6 +456,9 @@ def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None
             best_loss = min(best_loss, loss)
             if opts.verbose:
                 print(message + f", time = {time.perf_counter() - start:.2f}s")
+            if on_iteration is not None and on_iteration(theta):
+                result.stopped_by_callback = result.converged = True
+                break
             if no_improvement > opts.n_iter_no_change:
                 if optimizer.trigger_stopping():
                     if opts.verbose:
