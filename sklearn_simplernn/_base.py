@@ -5,7 +5,9 @@ scikit-learn's calling conventions into calls of ``_training`` and stores what
 they return as fitted attributes.
 """
 
+import copy
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -68,14 +70,15 @@ class _CallbackBridge:
 
     def start(self, theta):
         self.iteration = self.context.subcontext(task_name="iteration")
+        # Attributes are passed lazily: built only if a callback asks for them.
         self.iteration.call_on_fit_task_begin(
-            estimator=self.estimator, reconstruction_attributes=self._attributes(theta),
+            estimator=self.estimator, reconstruction_attributes=lambda: self._attributes(theta),
             **self.data,
         )
 
     def __call__(self, theta):
         stop = self.iteration.call_on_fit_task_end(
-            estimator=self.estimator, reconstruction_attributes=self._attributes(theta),
+            estimator=self.estimator, reconstruction_attributes=lambda: self._attributes(theta),
             **self.data,
         )
         self.start(theta)
@@ -206,6 +209,28 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
             raise ValueError("sample_weight must have a positive sum.")
         return seqs, y, sample_weight
 
+    @contextmanager
+    def _unchanged_on_error(self):
+        """Restore the fitted state (attributes ``*_``, optimizer) if the body raises.
+
+        A fit or partial_fit that fails on bad data or diverges leaves a fitted
+        estimator as it was, and an unfitted one unfitted.
+        """
+        def state_keys():
+            return [k for k in vars(self)
+                    if (k.endswith("_") and not k.startswith("_")) or k == "_optimizer"]
+
+        saved = {k: getattr(self, k) for k in state_keys()}
+        try:
+            yield
+        except BaseException:
+            for k in state_keys():
+                if k not in saved:
+                    delattr(self, k)
+            for k, v in saved.items():
+                setattr(self, k, v)
+            raise
+
     def _check_step_features(self, seqs):
         if seqs.n_step_features != self.n_step_features_:
             raise ValueError(
@@ -259,7 +284,9 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         # One BLAS thread: the per-step GEMMs are too small to share, and a second
         # thread measurably slows the training loop (and oversubscribes the cores
         # when GridSearchCV runs fits in parallel).
-        with threadpool_limits(limits=1, user_api="blas"):
+        # Overflow inside a diverging fit is caught and explained by the divergence
+        # guard of _training; numpy's RuntimeWarnings would only add noise.
+        with threadpool_limits(limits=1, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
             if self.solver in ITERATIVE_SOLVERS:
                 result = self._fit_iterative(
                     seqs, y, sample_weight, theta, make_objective, all_idx, layout,
@@ -308,7 +335,9 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
 
         # partial_fit carries the optimizer's state (momentum, Adam moments) from
         # call to call; warm_start, like scikit-learn's MLP, starts a new one.
-        optimizer = getattr(self, "_optimizer", None) if incremental and continuing else None
+        # A copy: the steps of a call that then diverges must not reach the model.
+        optimizer = (copy.deepcopy(getattr(self, "_optimizer", None))
+                     if incremental and continuing else None)
         return fit_iterative(
             make_objective, train_idx, theta, self, rng,
             optimizer=optimizer,
@@ -358,15 +387,16 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
     def _partial_fit(self, X, y, sample_weight):
         self._validate_params()
         first = not hasattr(self, ATTRIBUTE_NAMES[0])
-        seqs, y, sample_weight = self._validate_fit_data(X, y, sample_weight, reset=first)
-        if not first:
-            self._check_step_features(seqs)
-            if y.shape[1] != self.n_outputs_:
-                raise ValueError(
-                    f"y has {y.shape[1]} output(s), but {type(self).__name__} was fitted "
-                    f"with {self.n_outputs_}."
-                )
-        return self._fit(seqs, y, sample_weight, incremental=True)
+        with self._unchanged_on_error():
+            seqs, y, sample_weight = self._validate_fit_data(X, y, sample_weight, reset=first)
+            if not first:
+                self._check_step_features(seqs)
+                if y.shape[1] != self.n_outputs_:
+                    raise ValueError(
+                        f"y has {y.shape[1]} output(s), but {type(self).__name__} was "
+                        f"fitted with {self.n_outputs_}."
+                    )
+            return self._fit(seqs, y, sample_weight, incremental=True)
 
     # ------------------------------------------------------------------
     # Prediction
@@ -380,7 +410,15 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
             seqs = type(seqs)(seqs.data.astype(dtype), seqs.lengths, seqs.form)
         layout = self._layout(self.n_step_features_, self.n_outputs_)
         theta = self._theta_from_attributes(layout, dtype)
-        return predict_raw(theta, layout, seqs, self.activation, self._make_loss())
+        raw = predict_raw(theta, layout, seqs, self.activation, self._make_loss())
+        if not np.isfinite(raw).all():
+            i = int(np.flatnonzero(~np.isfinite(raw).all(axis=1))[0])
+            raise ValueError(
+                f"The prediction for sequence {i} is not finite: the hidden state "
+                f"overflowed on inputs this large. Scale X (e.g. SequenceScaler in a "
+                f"Pipeline)."
+            )
+        return raw
 
 
 def _subset(seqs, indices):

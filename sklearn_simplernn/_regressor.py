@@ -267,8 +267,9 @@ n_timesteps, n_step_features), list of array-like, or DataFrame
             The fitted estimator.
         """
         self._validate_params()
-        seqs, y_checked, sw = self._validate_fit_data(X, y, sample_weight, reset=True)
-        return self._fit(seqs, y_checked, sw, incremental=False, raw=(X, y, sample_weight))
+        with self._unchanged_on_error():
+            seqs, y_checked, sw = self._validate_fit_data(X, y, sample_weight, reset=True)
+            return self._fit(seqs, y_checked, sw, incremental=False, raw=(X, y, sample_weight))
 
     @available_if(_incremental_solver)
     def partial_fit(self, X, y, sample_weight=None):

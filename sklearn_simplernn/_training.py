@@ -212,7 +212,10 @@ def _diverged(iteration, what):
 
 def _scipy_options(method, max_iter, max_fun, tol):
     if method == "L-BFGS-B":
-        return {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol}
+        # A tiny ftol makes tol (the projected-gradient bound) the stopping
+        # rule, as in scikit-learn's LogisticRegression.
+        return {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol,
+                "ftol": 64 * np.finfo(float).eps}
     if method in ("BFGS", "CG"):
         return {"maxiter": max_iter, "gtol": tol}
     if method == "Newton-CG":

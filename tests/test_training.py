@@ -1,0 +1,352 @@
+"""The training toolkit: update rules, solvers, stopping, clipping, continuation, callbacks."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_simplernn import SimpleRNNRegressor
+from sklearn_simplernn._optimizers import SGD, Adam
+from sklearn_simplernn._params import ATTRIBUTE_NAMES, ParamLayout, init_params
+from sklearn_simplernn._training import SCIPY_METHODS
+
+
+def task(n=60, T=8, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, T)
+    y = np.tanh(X[:, -2:].sum(axis=1))
+    return X, y
+
+
+def theta_of(model):
+    layout = ParamLayout(model.n_step_features_, model.n_hidden, model.n_outputs_)
+    return layout.pack([getattr(model, a) for a in ATTRIBUTE_NAMES])
+
+
+def quiet_fit(model, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# Update rules against their textbook formulas
+
+
+def test_sgd_plain_step():
+    """Without momentum SGD is theta - eta g."""
+    theta, g = np.array([1.0, -2.0, 0.5]), np.array([0.3, -0.1, 2.0])
+    opt = SGD(0.1)
+    new = theta.copy()
+    opt.step(new, g)
+    np.testing.assert_allclose(new, theta - 0.1 * g)
+
+
+def test_sgd_momentum_two_steps():
+    """Classical momentum: v <- mu v - eta g, theta <- theta + v."""
+    theta, g1, g2 = np.array([1.0, -2.0]), np.array([0.3, -0.1]), np.array([-1.0, 0.4])
+    opt = SGD(0.1, momentum=0.9, nesterov=False)
+    new = theta.copy()
+    opt.step(new, g1)
+    opt.step(new, g2)
+    v1 = -0.1 * g1
+    v2 = 0.9 * v1 - 0.1 * g2
+    np.testing.assert_allclose(new, theta + v1 + v2)
+
+
+def test_sgd_nesterov_two_steps():
+    """Nesterov: v <- mu v - eta g, theta <- theta + mu v - eta g."""
+    theta, g1, g2 = np.array([1.0, -2.0]), np.array([0.3, -0.1]), np.array([-1.0, 0.4])
+    opt = SGD(0.1, momentum=0.9, nesterov=True)
+    new = theta.copy()
+    opt.step(new, g1)
+    opt.step(new, g2)
+    v1 = -0.1 * g1
+    t1 = theta + 0.9 * v1 - 0.1 * g1
+    v2 = 0.9 * v1 - 0.1 * g2
+    np.testing.assert_allclose(new, t1 + 0.9 * v2 - 0.1 * g2)
+
+
+def test_adam_two_steps():
+    """Adam with bias correction, as in Kingma & Ba (2015)."""
+    theta, g1, g2 = np.array([1.0, -2.0]), np.array([0.3, -0.1]), np.array([-1.0, 0.4])
+    b1, b2, eps, eta = 0.9, 0.999, 1e-8, 0.01
+    opt = Adam(eta, b1, b2, eps)
+    new = theta.copy()
+    opt.step(new, g1)
+    opt.step(new, g2)
+    m = v = 0
+    expected = theta.copy()
+    for t, g in enumerate([g1, g2], start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        expected = expected - eta * m_hat / (np.sqrt(v_hat) + eps)
+    # Our form folds the bias correction into eta_t, which moves eps slightly.
+    np.testing.assert_allclose(new, expected, rtol=1e-6)
+
+
+def test_invscaling_and_adaptive_schedules():
+    """invscaling divides eta by (t + 1)^power_t; adaptive divides by 5 on each stall."""
+    opt = SGD(0.5, learning_rate="invscaling", power_t=0.5)
+    opt.iteration_ends(99)
+    assert opt.eta == pytest.approx(0.5 / 10)
+    opt = SGD(0.5, learning_rate="adaptive")
+    assert opt.trigger_stopping() is False and opt.eta == pytest.approx(0.1)
+    assert SGD(0.5).trigger_stopping() is True
+
+
+# ---------------------------------------------------------------------------
+# Solvers
+
+
+@pytest.mark.parametrize("method", ("lbfgs",) + SCIPY_METHODS)
+def test_every_scipy_method_lowers_the_loss(method):
+    """Each gradient-based scipy method trains below the loss of the initial weights."""
+    X, y = task()
+    first = quiet_fit(SimpleRNNRegressor(n_hidden=5, solver="gd", max_iter=1,
+                                         learning_rate_init=1e-12, random_state=0), X, y)
+    model = quiet_fit(SimpleRNNRegressor(n_hidden=5, solver=method, max_iter=30,
+                                         random_state=0), X, y)
+    assert model.loss_ < 0.5 * first.loss_
+    assert len(model.loss_curve_) >= 1
+    assert np.isfinite(model.predict(X)).all()
+
+
+@pytest.mark.parametrize("solver", ["gd", "sgd", "adam"])
+def test_iterative_solvers_train_the_ragged_example(solver):
+    """gd, sgd and adam reduce the loss on ragged sequences."""
+    rng = np.random.RandomState(0)
+    X = [rng.randn(T) for T in rng.randint(3, 20, size=80)]
+    y = np.array([np.tanh(x[-2:].sum()) for x in X])
+    model = quiet_fit(SimpleRNNRegressor(n_hidden=6, solver=solver, learning_rate_init=0.05,
+                                         max_iter=40, random_state=0), X, y)
+    assert model.loss_curve_[-1] < 0.6 * model.loss_curve_[0]
+
+
+def test_lbfgs_reaches_gradient_tolerance():
+    """On a small smooth problem L-BFGS converges: projected gradient below tol, no warning."""
+    X, y = task(n=30, T=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = SimpleRNNRegressor(n_hidden=2, alpha=1.0, tol=1e-5, max_iter=2000,
+                                   random_state=0).fit(X, y)
+    from sklearn_simplernn._losses import SquaredLoss
+    from sklearn_simplernn._rnn import Workspace
+    from sklearn_simplernn._sequences import validate_sequences
+    from sklearn_simplernn._training import Objective
+
+    layout = ParamLayout(1, 2, 1)
+    obj = Objective(validate_sequences(model, X, reset=False), y.reshape(-1, 1), np.ones(30),
+                    np.arange(30), layout, "tanh", SquaredLoss(), 1.0, Workspace())
+    grad = np.empty(layout.size)
+    obj(theta_of(model), grad)
+    assert np.abs(grad).max() < 1e-5
+
+
+def test_loss_curve_and_n_iter_for_scipy():
+    """scipy solvers record one loss per iteration (MLP does not); the last is loss_."""
+    X, y = task()
+    model = quiet_fit(SimpleRNNRegressor(n_hidden=4, max_iter=15, random_state=0), X, y)
+    assert len(model.loss_curve_) == model.n_iter_ == 15
+    assert model.loss_curve_[-1] == pytest.approx(model.loss_)
+    assert np.all(np.diff(model.loss_curve_) <= 1e-12)  # L-BFGS-B is monotone
+
+
+# ---------------------------------------------------------------------------
+# Training control
+
+
+def test_early_stopping_restores_the_best_weights():
+    """The returned weights are those of the best validation iteration, not the last."""
+    X, y = task(n=120)
+    kw = dict(n_hidden=8, solver="adam", learning_rate_init=0.05, early_stopping=True,
+              validation_fraction=0.25, n_iter_no_change=5, tol=0.0, random_state=0)
+    model = quiet_fit(SimpleRNNRegressor(max_iter=60, **kw), X, y)
+    scores = model.validation_scores_
+    best = int(np.argmax(scores))
+    assert model.best_validation_score_ == pytest.approx(scores[best])
+    assert best < len(scores) - 1  # training went past the best iteration
+    # Same seed, same split, same trajectory, stopped right at the best iteration.
+    truncated = quiet_fit(SimpleRNNRegressor(max_iter=best + 1, **kw), X, y)
+    np.testing.assert_allclose(theta_of(model), theta_of(truncated), rtol=1e-12)
+
+
+def test_partial_fit_twice_equals_fit_two_iterations():
+    """Two partial_fit calls on the same batch equal fit with max_iter=2 (state carried over)."""
+    X, y = task()
+    kw = dict(n_hidden=5, solver="adam", batch_size=20, shuffle=False, learning_rate_init=0.01,
+              random_state=0, tol=0.0)
+    fitted = quiet_fit(SimpleRNNRegressor(max_iter=2, **kw), X, y)
+    streamed = SimpleRNNRegressor(**kw).partial_fit(X, y).partial_fit(X, y)
+    np.testing.assert_allclose(theta_of(streamed), theta_of(fitted), rtol=1e-12)
+    assert streamed.n_iter_ == 2 and streamed.t_ == 2 * len(X)
+
+
+def test_partial_fit_not_available_for_scipy_solvers():
+    """partial_fit exists only for the incremental solvers."""
+    assert not hasattr(SimpleRNNRegressor(solver="lbfgs"), "partial_fit")
+    assert hasattr(SimpleRNNRegressor(solver="sgd"), "partial_fit")
+
+
+def test_warm_start_continues_from_previous_weights():
+    """gd for 3 then 2 more iterations with warm_start equals gd for 5."""
+    X, y = task()
+    kw = dict(n_hidden=4, solver="gd", learning_rate_init=0.1, tol=0.0, random_state=0)
+    five = quiet_fit(SimpleRNNRegressor(max_iter=5, **kw), X, y)
+    model = quiet_fit(SimpleRNNRegressor(max_iter=3, warm_start=True, **kw), X, y)
+    model.set_params(max_iter=2)
+    quiet_fit(model, X, y)
+    np.testing.assert_allclose(theta_of(model), theta_of(five), rtol=1e-12)
+    assert model.n_iter_ == 5 and len(model.loss_curve_) == 5
+
+
+def test_clip_norm_bounds_the_step():
+    """With clip_norm c and eta = 1, one gd step moves theta by at most c."""
+    X, y = task()
+    y = 100 * y  # a large gradient
+    layout = ParamLayout(1, 4, 1)
+    theta0 = init_params(layout, "tanh", np.random.RandomState(0))
+    model = quiet_fit(SimpleRNNRegressor(n_hidden=4, solver="gd", learning_rate_init=1.0,
+                                         clip_norm=0.1, max_iter=1, random_state=0), X, y)
+    assert np.linalg.norm(theta_of(model) - theta0) == pytest.approx(0.1, rel=1e-9)
+    model = quiet_fit(SimpleRNNRegressor(n_hidden=4, solver="gd", learning_rate_init=1.0,
+                                         clip_value=0.01, max_iter=1, random_state=0), X, y)
+    step = np.abs(theta_of(model) - theta0)
+    assert step.max() == pytest.approx(0.01, rel=1e-9)
+
+
+def test_diverging_learning_rate_raises_a_clear_error():
+    """A step size that blows up stops with a ValueError naming the iteration and remedies."""
+    X, y = task()
+    model = SimpleRNNRegressor(n_hidden=8, activation="relu", solver="sgd",
+                               learning_rate_init=1e6, random_state=0)
+    with pytest.raises(ValueError, match=r"diverged at iteration \d+.*clip_norm"):
+        model.fit(X, 1e3 * y)
+    assert not hasattr(model, "input_weights_")
+
+
+def test_clipping_with_a_scipy_solver_warns():
+    """clip_norm does not apply to scipy methods; the user is told."""
+    X, y = task(n=20)
+    with pytest.warns(UserWarning, match="clip_norm"):
+        quiet_fit(SimpleRNNRegressor(n_hidden=3, max_iter=3, clip_norm=1.0), X, y)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "CG", "gd", "adam"])
+def test_verbose_prints_one_line_per_iteration(solver, capsys):
+    """verbose=True prints a loss line for every iteration of every solver family."""
+    X, y = task(n=20)
+    model = quiet_fit(SimpleRNNRegressor(n_hidden=3, solver=solver, max_iter=4, tol=0.0,
+                                         verbose=True, random_state=0), X, y)
+    lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("Iteration")]
+    assert len(lines) == model.n_iter_ and "loss = " in lines[0]
+
+
+def test_gradient_norms_at_initialisation():
+    """With identity f and orthogonal W_aa, ||dJ_i/da_t|| is the same at every distance."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 12)
+    y = rng.randn(30)
+    model = quiet_fit(SimpleRNNRegressor(n_hidden=5, activation="identity", solver="gd",
+                                         learning_rate_init=1e-3, max_iter=2,
+                                         track_gradients=True, random_state=0), X, y)
+    norms = model.gradient_norms_
+    assert norms.shape == (2, 12)
+    # Iteration 0 is evaluated at the initial weights: e_T = (O_i - y_i) W_ya^T,
+    # and e_{t-1} = e_t W_aa^T keeps its norm when W_aa is orthogonal.
+    layout = ParamLayout(1, 5, 1)
+    W_ax, W_aa, b_a, W_ya, b_y = layout.unpack(init_params(layout, "identity", np.random.RandomState(0)))
+    a = np.zeros((30, 5))
+    for t in range(12):
+        a = X[:, t : t + 1] @ W_ax + a @ W_aa + b_a
+    resid = (a @ W_ya + b_y).ravel() - y
+    expected = np.sqrt(np.mean(resid**2)) * np.linalg.norm(W_ya)
+    np.testing.assert_allclose(norms[0], expected, rtol=1e-10)
+
+
+def test_gradient_norms_ragged_counts_only_sequences_that_reach_back():
+    """Distances beyond the shortest sequence average over the longer ones only; NaN beyond all."""
+    rng = np.random.RandomState(0)
+    X = [rng.randn(3), rng.randn(8), rng.randn(5)]
+    model = quiet_fit(SimpleRNNRegressor(n_hidden=3, max_iter=2, track_gradients=True,
+                                         random_state=0), X, np.ones(3))
+    assert model.gradient_norms_.shape[1] == 8
+    assert np.isfinite(model.gradient_norms_).all()
+    assert model.gradient_norms_.shape[0] == model.n_iter_
+
+
+# ---------------------------------------------------------------------------
+# scikit-learn callbacks and interruption
+
+
+class _StopAt:
+    """A FitCallback that asks to stop after ``k`` iterations."""
+
+    def __init__(self, k):
+        self.k, self.ends = k, 0
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        if context.task_name == "iteration" and fitted_estimator is not None:
+            self.ends += 1
+            return self.ends >= self.k
+        return False
+
+
+class _InterruptAt(_StopAt):
+    """Simulate Ctrl-C after ``k`` iterations."""
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        if super().on_fit_task_end(estimator, context, fitted_estimator=fitted_estimator):
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_scoring_monitor_sees_every_iteration(solver):
+    """ScoringMonitor scores a fitted copy at each iteration (and the root task)."""
+    callback = pytest.importorskip("sklearn.callback")
+    X, y = task(n=30)
+    monitor = callback.ScoringMonitor(scoring="r2")
+    model = SimpleRNNRegressor(n_hidden=4, solver=solver, max_iter=6, tol=0.0, random_state=0)
+    model.set_callbacks(monitor)
+    quiet_fit(model, X, y)
+    log = monitor.get_logs().data_as_pandas
+    iterations = log[log["task_name"] == "iteration"]
+    assert len(iterations) == model.n_iter_
+    assert iterations["r2"].iloc[-1] == pytest.approx(model.score(X, y))
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_callback_can_stop_training(solver):
+    """A callback returning True from on_fit_task_end stops the fit, without a warning."""
+    pytest.importorskip("sklearn.callback")
+    X, y = task(n=30)
+    model = SimpleRNNRegressor(n_hidden=4, solver=solver, max_iter=50, tol=0.0, random_state=0)
+    model.set_callbacks(_StopAt(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X, y)
+    assert model.n_iter_ == 3
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_keyboard_interrupt_keeps_the_weights(solver):
+    """Ctrl-C during fit warns and leaves a usable model with the weights so far."""
+    pytest.importorskip("sklearn.callback")
+    X, y = task(n=30)
+    model = SimpleRNNRegressor(n_hidden=4, solver=solver, max_iter=50, tol=0.0, random_state=0)
+    model.set_callbacks(_InterruptAt(3))
+    with pytest.warns(UserWarning, match="interrupted"):
+        model.fit(X, y)
+    assert np.isfinite(model.predict(X)).all()
+    assert 1 <= model.n_iter_ <= 3
