@@ -24,6 +24,16 @@ recurrence does no arithmetic on padding and needs no masks.
 
 All input errors are raised here, before any training, and name the sequence
 and step at fault.
+
+Values
+------
+float64 and float32 are kept as they are; every other real dtype (integers,
+float16, booleans) is converted to float64, as scikit-learn's ``check_array``
+does: a boolean step feature is read as 0.0/1.0. NaN and infinity are rejected
+(naming the sequence and step), as are complex numbers, strings and other
+objects that are not numbers. Finite but huge values are accepted; when they
+overflow the recurrence, training stops with a "Training diverged" error and
+prediction with an error, never with NaN output.
 """
 
 import numbers
@@ -119,6 +129,12 @@ def validate_sequences(estimator, X, *, reset, dtype=_FLOAT_DTYPES):
     if sp.issparse(X):
         # check_array raises scikit-learn's standard error for sparse input.
         check_array(X, accept_sparse=False, estimator=estimator)
+    if X is None or isinstance(X, (str, bytes, dict)) or np.isscalar(X):
+        raise TypeError(
+            f"X must be a 2-D array (n_samples, n_timesteps), a 3-D array (n_samples, "
+            f"n_timesteps, n_step_features), a list of sequences or a DataFrame; got "
+            f"{_describe(X)} {_short_repr(X)}."
+        )
     if _is_long_dataframe(X):
         seqs = _long_dataframe(X, dtype)
     elif _is_ragged(X):
@@ -126,20 +142,37 @@ def validate_sequences(estimator, X, *, reset, dtype=_FLOAT_DTYPES):
     else:
         # Only real arrays are asked their ndim: checks pass array-likes that
         # refuse every numpy function but conversion (nested lists went ragged).
-        if getattr(X, "ndim", None) == 3:
-            X3 = check_array(X, allow_nd=True, dtype=dtype, estimator=estimator, input_name="X")
+        # NaN and inf are looked for by _check_finite, which names the step.
+        ndim = getattr(X, "ndim", None)
+        if isinstance(ndim, numbers.Integral) and ndim > 3:
+            raise ValueError(
+                f"X has {ndim} dimensions (shape {getattr(X, 'shape', '?')}); expected a "
+                f"2-D array (n_samples, n_timesteps), a 3-D array (n_samples, n_timesteps, "
+                f"n_step_features) or a list of sequences."
+            )
+        if ndim == 3:
+            X3 = check_array(X, allow_nd=True, dtype=dtype, ensure_all_finite=False,
+                             estimator=estimator, input_name="X")
             if X3.shape[1] == 0 or X3.shape[2] == 0:
                 raise ValueError(
                     f"3-D X must have at least one time step and one feature per step; "
                     f"got shape {X3.shape}."
                 )
             n, T, D = X3.shape
-            return _finish(
-                np.ascontiguousarray(X3).reshape(n * T, D), np.full(n, T), "3d", estimator, reset
-            )
-        X2 = validate_data(estimator, X, reset=reset, dtype=dtype)
+            data, lengths = np.ascontiguousarray(X3).reshape(n * T, D), np.full(n, T)
+            _check_finite(data, lengths)
+            return _finish(data, lengths, "3d", estimator, reset)
+        if reset or hasattr(estimator, "n_features_in_"):
+            X2 = validate_data(estimator, X, reset=reset, dtype=dtype, ensure_all_finite=False)
+        else:
+            # Fitted on a form without a fixed width (3-D, ragged, long): there is
+            # no width or column names to check, nor to warn about.
+            X2 = check_array(X, dtype=dtype, ensure_all_finite=False, estimator=estimator,
+                             input_name="X")
         n, T = X2.shape
-        return SequenceData(np.ascontiguousarray(X2).reshape(n * T, 1), np.full(n, T), "2d")
+        data, lengths = np.ascontiguousarray(X2).reshape(n * T, 1), np.full(n, T)
+        _check_finite(data, lengths)
+        return SequenceData(data, lengths, "2d")
     return _finish(seqs.data, seqs.lengths, seqs.form, estimator, reset)
 
 
@@ -161,58 +194,85 @@ def _describe(obj):
     return type(obj).__name__
 
 
-def _ragged(X, dtype):
+def _short_repr(obj, limit=40):
+    text = repr(obj)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _name(i, labels):
+    """'Sequence i' of error messages, with its id when X was a long DataFrame."""
+    return f"Sequence {i}" if labels is None else f"Sequence {i} (id {labels[i]!r})"
+
+
+def _unequal_steps(name, item):
+    """The message for a sequence whose steps do not form a rectangular array."""
+    try:
+        shapes = [np.shape(step) for step in item]
+    except (TypeError, ValueError):
+        shapes = []
+    for t, shape in enumerate(shapes):
+        if shape != shapes[0]:
+            return (
+                f"{name} of X has steps of different widths: step {t} has shape {shape}, "
+                f"step 0 has shape {shapes[0]}; a 2-D sequence needs the same number of "
+                f"features at every step."
+            )
+    return (
+        f"{name} of X could not be read as an array of numbers; a 2-D sequence needs "
+        f"the same number of features at every step."
+    )
+
+
+def _ragged(X, dtype, labels=None):
     if len(X) == 0:
-        raise ValueError("X is an empty list: at least one sequence is required.")
+        raise ValueError(
+            f"X is an empty {_describe(X)}: at least one sequence is required."
+        )
     target = dtype[0] if isinstance(dtype, tuple) else dtype
     items = []
     n_step_features = None
     for i, item in enumerate(X):
+        name = _name(i, labels)
         if item is None or isinstance(item, (str, bytes, dict)) or np.isscalar(item):
             raise TypeError(
-                f"Sequence {i} of X is a {_describe(item)}; each sequence must be an "
+                f"{name} of X is a {_describe(item)}; each sequence must be an "
                 f"array-like of shape (n_timesteps,) or (n_timesteps, n_step_features)."
             )
         if sp.issparse(item):
-            raise TypeError(
-                f"Sequence {i} of X is a sparse matrix; sequences must be dense arrays."
-            )
+            raise TypeError(f"{name} of X is a sparse matrix; sequences must be dense arrays.")
         try:
             arr = np.asarray(item)
-        except ValueError as exc:  # e.g. nested lists of unequal widths
-            raise ValueError(
-                f"Sequence {i} of X could not be read as an array ({exc}); a 2-D "
-                f"sequence needs the same number of features at every step."
-            ) from None
+        except ValueError:  # e.g. nested lists of unequal widths
+            raise ValueError(_unequal_steps(name, item)) from None
         if arr.dtype.kind == "c":
-            raise ValueError(f"Complex data not supported: sequence {i} of X is complex.")
+            raise ValueError(f"Complex data not supported: {name.lower()} of X is complex.")
         if arr.dtype.kind not in "biuf":
             try:
                 arr = arr.astype(np.float64)
             except (TypeError, ValueError):
                 raise ValueError(
-                    f"Sequence {i} of X holds non-numeric values (dtype {arr.dtype}); "
+                    f"{name} of X holds non-numeric values (dtype {arr.dtype}); "
                     f"sequences must contain numbers."
                 ) from None
         if arr.ndim == 1:
             arr = arr[:, None]
         elif arr.ndim != 2:
             raise ValueError(
-                f"Sequence {i} of X has {arr.ndim} dimensions (shape {arr.shape}); each "
+                f"{name} of X has {arr.ndim} dimensions (shape {arr.shape}); each "
                 f"sequence must be 1-D (n_timesteps,) or 2-D (n_timesteps, n_step_features)."
             )
         if arr.shape[0] == 0:
-            raise ValueError(f"Sequence {i} of X is empty: every sequence needs at least one step.")
+            raise ValueError(f"{name} of X is empty: every sequence needs at least one step.")
         if arr.shape[1] == 0:
             raise ValueError(
-                f"Sequence {i} of X has 0 features per step (shape {arr.shape}); at least "
+                f"{name} of X has 0 features per step (shape {arr.shape}); at least "
                 f"one is required."
             )
         if n_step_features is None:
             n_step_features = arr.shape[1]
         elif arr.shape[1] != n_step_features:
             raise ValueError(
-                f"Sequence {i} of X has {arr.shape[1]} feature(s) per step, but sequence 0 "
+                f"{name} of X has {arr.shape[1]} feature(s) per step, but sequence 0 "
                 f"has {n_step_features}: all sequences must have the same number."
             )
         items.append(arr)
@@ -224,23 +284,26 @@ def _ragged(X, dtype):
     lengths = np.fromiter((len(a) for a in items), dtype=np.int64, count=len(items))
     data = np.concatenate(items, axis=0).astype(out_dtype, copy=False)
     data = np.ascontiguousarray(data)
-    _check_finite(data, lengths)
+    _check_finite(data, lengths, labels)
     return SequenceData(data, lengths, "ragged")
 
 
-def _check_finite(data, lengths):
+def _check_finite(data, lengths, labels=None):
     """Raise naming the first sequence and step holding NaN or inf."""
-    if np.isfinite(data.sum()) or np.isfinite(data).all():
-        return
+    with np.errstate(over="ignore", invalid="ignore"):  # the sum of huge values may overflow
+        if np.isfinite(data.sum()) or np.isfinite(data).all():
+            return
     row = int(np.flatnonzero(~np.isfinite(data).all(axis=1))[0])
     starts = np.concatenate(([0], np.cumsum(lengths)))
     i = int(np.searchsorted(starts, row, side="right") - 1)
     step = row - int(starts[i])
-    value = data[row][~np.isfinite(data[row])][0]
+    column = int(np.flatnonzero(~np.isfinite(data[row]))[0])
+    value = data[row, column]
+    feature = f", step feature {column}" if data.shape[1] > 1 else ""
     raise ValueError(
-        f"Input X contains {'NaN' if np.isnan(value) else 'infinity'}: sequence {i}, "
-        f"step {step} (0-based, oldest first). Remove or impute non-finite values "
-        f"before fitting."
+        f"Input X contains {'NaN' if np.isnan(value) else 'infinity'}: "
+        f"{_name(i, labels).lower()}, step {step}{feature} (0-based, oldest first). "
+        f"Remove or impute non-finite values before fitting."
     )
 
 
@@ -251,6 +314,22 @@ def _check_finite(data, lengths):
 def _long_dataframe(X, dtype):
     if X.shape[1] == 0:
         raise ValueError("The long-format DataFrame X has no columns: at least one feature is required.")
+    if X.shape[0] == 0:
+        raise ValueError("The long-format DataFrame X has no rows: at least one sequence is required.")
+    for level, what in ((0, "sequence id"), (1, "time")):
+        missing = np.flatnonzero(X.index.get_level_values(level).isna())
+        if len(missing):
+            raise ValueError(
+                f"The {what} (index level {level}) of the long-format DataFrame X is "
+                f"missing at row {missing[0]}: every row needs a sequence id and a time."
+            )
+    duplicated = np.flatnonzero(X.index.duplicated())
+    if len(duplicated):
+        raise ValueError(
+            f"The long-format DataFrame X has the (sequence id, time) pair "
+            f"{X.index[duplicated[0]]!r} more than once (row {duplicated[0]}): each step "
+            f"of a sequence must appear once."
+        )
     frame = X.sort_index(level=1, sort_remaining=False, kind="stable")
     ids = frame.index.get_level_values(0)
     # Keep the sequences in order of first appearance in X, as the caller listed them.
@@ -261,7 +340,7 @@ def _long_dataframe(X, dtype):
     order = np.argsort(seq_rank, kind="stable")
     values = frame.to_numpy()[order]
     groups = [values[seq_rank[order] == r] for r in range(len(first_seen))]
-    return _ragged(groups, dtype)
+    return _ragged(groups, dtype, labels=list(first_seen))
 
 
 # ---------------------------------------------------------------------------
