@@ -1,7 +1,8 @@
 """A simple (Elman) recurrent neural network for scikit-learn."""
 
+from ._classifier import SimpleRNNClassifier
 from ._regressor import SimpleRNNRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["SimpleRNNRegressor", "__version__"]
+__all__ = ["SimpleRNNClassifier", "SimpleRNNRegressor", "__version__"]

@@ -27,10 +27,11 @@ from ._training import (
     ITERATIVE_SOLVERS,
     SOLVERS,
     Objective,
+    canonical_training_set,
     fit_iterative,
     fit_scipy,
     gradient_norm_array,
-    predict_raw,
+    predict_logits,
 )
 
 try:  # scikit-learn's callback API (experimental, new in 1.9)
@@ -92,8 +93,10 @@ class _CallbackBridge:
 class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
     """Shared machinery of SimpleRNNRegressor (and later classifiers).
 
-    Subclasses define ``_make_loss()``, ``_prepare_y(y, dtype)`` and
-    ``_validation_score(y_true, y_pred, sample_weight)``.
+    Subclasses define ``_make_loss()`` (an object of ``_losses``),
+    ``_prepare_y(y, dtype, reset)`` (targets as the loss expects them, shape
+    (n_samples, n_outputs)) and ``_validation_score(y, prediction, sample_weight)``
+    (the early-stopping score on the loss's predictions).
     """
 
     _parameter_constraints = {
@@ -189,7 +192,7 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
     # ------------------------------------------------------------------
     # Validation
 
-    def _validate_fit_data(self, X, y, sample_weight, reset):
+    def _validate_fit_data(self, X, y, sample_weight, reset, classes=None):
         seqs = validate_sequences(self, X, reset=reset)
         if y is None:
             raise ValueError(
@@ -201,7 +204,7 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
                 f"X holds {len(seqs)} sequences but y has {len(y)} samples: they must "
                 f"have the same length."
             )
-        y = self._prepare_y(y, seqs.dtype, reset)
+        y = self._prepare_y(y, seqs.dtype, reset, classes)
         sample_weight = _check_sample_weight(
             sample_weight, y, dtype=seqs.dtype, ensure_non_negative=True
         )
@@ -257,6 +260,11 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         """Train on validated data; ``raw`` = (X, y, sample_weight) as the caller gave them."""
         rng = check_random_state(self.random_state)
         layout = self._layout(seqs.n_step_features, y.shape[1])
+        full_batch = self.solver not in ITERATIVE_SOLVERS or (
+            self.solver == "gd" and not self.early_stopping
+        )
+        if full_batch and not incremental:
+            seqs, y, sample_weight = canonical_training_set(seqs, y, sample_weight)
         dtype = seqs.dtype
         continuing = (incremental or self.warm_start) and self._can_continue(layout)
         if continuing:
@@ -319,6 +327,7 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         if self.early_stopping and not incremental:
             train_idx, val_idx = train_test_split(
                 all_idx, test_size=self.validation_fraction, random_state=rng,
+                stratify=self._stratify(y),
             )
             if len(train_idx) == 0 or len(val_idx) == 0:
                 raise ValueError(
@@ -326,12 +335,12 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
                     f"leaves no training or no validation sequences out of {len(all_idx)}."
                 )
             train_idx = np.sort(train_idx)
-            val_seqs = _subset(seqs, val_idx)
+            val_seqs = seqs.take(val_idx)
             y_val, w_val = y[val_idx], sample_weight[val_idx]
 
             def validation_score(theta):
-                raw = predict_raw(theta, layout, val_seqs, self.activation, loss)
-                return self._validation_score(y_val, raw, w_val)
+                logits = predict_logits(theta, layout, val_seqs, self.activation)
+                return self._validation_score(y_val, loss.predict(logits), w_val)
 
         # partial_fit carries the optimizer's state (momentum, Adam moments) from
         # call to call; warm_start, like scikit-learn's MLP, starts a new one.
@@ -384,11 +393,20 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
                 ConvergenceWarning,
             )
 
-    def _partial_fit(self, X, y, sample_weight):
+    def _fit_estimator(self, X, y, sample_weight):
+        """The body of ``fit``: validate, train, store; the state is unchanged on error."""
+        self._validate_params()
+        with self._unchanged_on_error():
+            seqs, y_checked, sw = self._validate_fit_data(X, y, sample_weight, reset=True)
+            return self._fit(seqs, y_checked, sw, incremental=False, raw=(X, y, sample_weight))
+
+    def _partial_fit(self, X, y, sample_weight, classes=None):
         self._validate_params()
         first = not hasattr(self, ATTRIBUTE_NAMES[0])
         with self._unchanged_on_error():
-            seqs, y, sample_weight = self._validate_fit_data(X, y, sample_weight, reset=first)
+            seqs, y, sample_weight = self._validate_fit_data(
+                X, y, sample_weight, reset=first, classes=classes
+            )
             if not first:
                 self._check_step_features(seqs)
                 if y.shape[1] != self.n_outputs_:
@@ -401,7 +419,12 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
     # ------------------------------------------------------------------
     # Prediction
 
-    def _predict_raw(self, X):
+    def _stratify(self, y):
+        """Labels to stratify the early-stopping split by (classifiers), or None."""
+        return None
+
+    def _predict_logits(self, X):
+        """z_o = a_T W_ya + b_y for every sequence of X, shape (n_samples, n_outputs)."""
         check_is_fitted(self)
         seqs = validate_sequences(self, X, reset=False)
         self._check_step_features(seqs)
@@ -410,7 +433,7 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
             seqs = type(seqs)(seqs.data.astype(dtype), seqs.lengths, seqs.form)
         layout = self._layout(self.n_step_features_, self.n_outputs_)
         theta = self._theta_from_attributes(layout, dtype)
-        raw = predict_raw(theta, layout, seqs, self.activation, self._make_loss())
+        raw = predict_logits(theta, layout, seqs, self.activation)
         if not np.isfinite(raw).all():
             i = int(np.flatnonzero(~np.isfinite(raw).all(axis=1))[0])
             raise ValueError(
@@ -421,9 +444,118 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         return raw
 
 
-def _subset(seqs, indices):
-    """The sequences ``indices`` of ``seqs`` as a new SequenceData (copies them)."""
-    lengths = seqs.lengths[indices]
-    shift = np.repeat(seqs.starts[indices] - (np.cumsum(lengths) - lengths), lengths)
-    rows = shift + np.arange(int(lengths.sum()))
-    return type(seqs)(seqs.data[rows], lengths, seqs.form)
+# ---------------------------------------------------------------------------
+# Docstring sections shared by the estimators (one copy, filled in by _fill_doc)
+
+_TRAINING_PARAMETERS_DOC = """    solver : {'lbfgs', 'L-BFGS-B', 'BFGS', 'CG', 'Newton-CG', 'TNC', 'SLSQP', \
+'trust-constr', 'gd', 'sgd', 'adam'}, default='lbfgs'
+        'lbfgs' (alias of 'L-BFGS-B') and the other names in capitals are
+        ``scipy.optimize.minimize`` methods on the flattened parameters, fed the
+        exact full-batch loss and gradient. 'gd' is plain full-batch gradient
+        descent, theta <- theta - learning_rate_init * grad J(theta). 'sgd'
+        (with momentum) and 'adam' work on mini-batches of ``batch_size``.
+    alpha : float, default=1e-4
+        L2 penalty on W_ax, W_aa and W_ya (not the biases).
+    batch_size : int, 'auto', 'full' or None, default='auto'
+        Mini-batch size for 'sgd' and 'adam'; 'auto' is min(200, n_samples),
+        'full' or None the whole training set. 'gd' always uses the full batch.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Step-size schedule of 'sgd' (as in MLPRegressor).
+    learning_rate_init : float, default=1e-3
+        Step size of 'gd', 'sgd' and 'adam'.
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+    max_iter : int, default=200
+        Iterations of the scipy methods; epochs (passes over the data) of
+        'gd', 'sgd' and 'adam'.
+    shuffle : bool, default=True
+        Shuffle the sequences each epoch ('sgd', 'adam' with mini-batches).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation, the shuffling and the early-stopping
+        split: the only sources of randomness.
+    tol : float, default=1e-4
+        Tolerance: 'gd', 'sgd' and 'adam' stop when the loss (or validation
+        score) improves by less than ``tol`` for ``n_iter_no_change``
+        iterations; for the scipy methods it is the gradient tolerance
+        (``gtol``; ``ftol`` for SLSQP, ``xtol`` for Newton-CG).
+    verbose : bool, default=False
+        Print one line per iteration.
+    warm_start : bool, default=False
+        Start ``fit`` from the weights of the previous fit (same shapes).
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+    nesterovs_momentum : bool, default=True
+        Nesterov momentum for 'sgd'.
+    early_stopping : bool, default=False
+        For 'gd', 'sgd' and 'adam': hold out ``validation_fraction`` of the
+        sequences, stop when their score (R^2 or accuracy) stops improving,
+        and keep the best
+        weights.
+    validation_fraction : float, default=0.1
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's parameters.
+    n_iter_no_change : int, default=10
+        Patience of the stopping rule of 'gd', 'sgd' and 'adam'.
+    max_fun : int, default=15000
+        Maximum loss evaluations for 'L-BFGS-B' and 'TNC'.
+    clip_norm : float or None, default=None
+        Rescale the gradient to this global L2 norm when larger ('gd', 'sgd',
+        'adam'): the standard remedy for exploding gradients.
+    clip_value : float or None, default=None
+        Clip each gradient entry to [-clip_value, clip_value] first.
+    track_gradients : bool, default=False
+        Record ``gradient_norms_``, the size of the gradient reaching each
+        hidden state as a function of its distance from the last step: the
+        vanishing/exploding-gradient diagnostic."""
+
+_FITTED_ATTRIBUTES_DOC = """    input_weights_ : ndarray of shape (n_step_features_, n_hidden)
+        W_ax.
+    recurrent_weights_ : ndarray of shape (n_hidden, n_hidden)
+        W_aa.
+    hidden_bias_ : ndarray of shape (n_hidden,)
+        b_a.
+    output_weights_ : ndarray of shape (n_hidden, n_outputs_)
+        W_ya.
+    output_bias_ : ndarray of shape (n_outputs_,)
+        b_y.
+    n_step_features_ : int
+        Features per time step (1 for 2-D X).
+    n_outputs_ : int
+    loss_ : float
+        The objective J at the fitted weights (see Notes).
+    loss_curve_ : list of float
+        J after each iteration.
+    best_loss_ : float or None
+        Lowest J seen (None with early stopping).
+    validation_scores_ : list of float or None
+        Score (R^2 or accuracy) on the held-out sequences after each
+        iteration (early stopping).
+    best_validation_score_ : float or None
+    n_iter_ : int
+        Iterations (epochs) run.
+    t_ : int
+        Training samples seen by 'gd', 'sgd' and 'adam'.
+    gradient_norms_ : ndarray of shape (n_iter_, max_length) or None
+        With ``track_gradients=True``: entry [k, d] is the root mean square
+        over training sequences i (with T_i > d) of ||dJ_i/da_{T_i - d}|| at
+        iteration k, where J_i = w_i l_i is sequence i's weighted loss. NaN
+        where no sequence reaches back d steps. None otherwise."""
+
+
+def _fill_doc(cls):
+    """Put the shared Parameters/Attributes entries into a class docstring."""
+    cls.__doc__ = (
+        cls.__doc__.replace("    %(training_parameters)s", _TRAINING_PARAMETERS_DOC)
+        .replace("    %(fitted_attributes)s", _FITTED_ATTRIBUTES_DOC)
+    )
+    return cls
+
+
+def _incremental_solver(estimator):
+    """available_if check: partial_fit exists for the gradient-descent solvers only."""
+    if estimator.solver not in ITERATIVE_SOLVERS:
+        raise AttributeError(
+            f"partial_fit is only available for the 'gd', 'sgd' and 'adam' solvers, not "
+            f"solver={estimator.solver!r}."
+        )
+    return True

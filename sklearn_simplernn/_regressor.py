@@ -7,20 +7,11 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 
 from ._activations import OUTPUT_ACTIVATIONS
-from ._base import BaseSimpleRNN, with_callbacks
+from ._base import BaseSimpleRNN, _fill_doc, _incremental_solver, with_callbacks
 from ._losses import SquaredLoss
-from ._training import ITERATIVE_SOLVERS
 
 
-def _incremental_solver(estimator):
-    if estimator.solver not in ITERATIVE_SOLVERS:
-        raise AttributeError(
-            f"partial_fit is only available for the 'gd', 'sgd' and 'adam' solvers, not "
-            f"solver={estimator.solver!r}."
-        )
-    return True
-
-
+@_fill_doc
 class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
     """Simple (Elman) recurrent neural network regressor for sequences.
 
@@ -36,99 +27,11 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
         Hidden activation f.
     output_activation : {'identity', 'tanh', 'logistic'}, default='identity'
         Output activation g.
-    solver : {'lbfgs', 'L-BFGS-B', 'BFGS', 'CG', 'Newton-CG', 'TNC', 'SLSQP', \
-'trust-constr', 'gd', 'sgd', 'adam'}, default='lbfgs'
-        'lbfgs' (alias of 'L-BFGS-B') and the other names in capitals are
-        ``scipy.optimize.minimize`` methods on the flattened parameters, fed the
-        exact full-batch loss and gradient. 'gd' is plain full-batch gradient
-        descent, theta <- theta - learning_rate_init * grad J(theta). 'sgd'
-        (with momentum) and 'adam' work on mini-batches of ``batch_size``.
-    alpha : float, default=1e-4
-        L2 penalty on W_ax, W_aa and W_ya (not the biases).
-    batch_size : int, 'auto', 'full' or None, default='auto'
-        Mini-batch size for 'sgd' and 'adam'; 'auto' is min(200, n_samples),
-        'full' or None the whole training set. 'gd' always uses the full batch.
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Step-size schedule of 'sgd' (as in MLPRegressor).
-    learning_rate_init : float, default=1e-3
-        Step size of 'gd', 'sgd' and 'adam'.
-    power_t : float, default=0.5
-        Exponent of the 'invscaling' schedule.
-    max_iter : int, default=200
-        Iterations of the scipy methods; epochs (passes over the data) of
-        'gd', 'sgd' and 'adam'.
-    shuffle : bool, default=True
-        Shuffle the sequences each epoch ('sgd', 'adam' with mini-batches).
-    random_state : int, RandomState instance or None, default=None
-        Seeds the weight initialisation, the shuffling and the early-stopping
-        split: the only sources of randomness.
-    tol : float, default=1e-4
-        Tolerance: 'gd', 'sgd' and 'adam' stop when the loss (or validation
-        score) improves by less than ``tol`` for ``n_iter_no_change``
-        iterations; for the scipy methods it is the gradient tolerance
-        (``gtol``; ``ftol`` for SLSQP, ``xtol`` for Newton-CG).
-    verbose : bool, default=False
-        Print one line per iteration.
-    warm_start : bool, default=False
-        Start ``fit`` from the weights of the previous fit (same shapes).
-    momentum : float, default=0.9
-        Momentum of 'sgd'.
-    nesterovs_momentum : bool, default=True
-        Nesterov momentum for 'sgd'.
-    early_stopping : bool, default=False
-        For 'gd', 'sgd' and 'adam': hold out ``validation_fraction`` of the
-        sequences, stop when their R^2 stops improving, and keep the best
-        weights.
-    validation_fraction : float, default=0.1
-    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
-        Adam's parameters.
-    n_iter_no_change : int, default=10
-        Patience of the stopping rule of 'gd', 'sgd' and 'adam'.
-    max_fun : int, default=15000
-        Maximum loss evaluations for 'L-BFGS-B' and 'TNC'.
-    clip_norm : float or None, default=None
-        Rescale the gradient to this global L2 norm when larger ('gd', 'sgd',
-        'adam'): the standard remedy for exploding gradients.
-    clip_value : float or None, default=None
-        Clip each gradient entry to [-clip_value, clip_value] first.
-    track_gradients : bool, default=False
-        Record ``gradient_norms_``, the size of the gradient reaching each
-        hidden state as a function of its distance from the last step: the
-        vanishing/exploding-gradient diagnostic.
+    %(training_parameters)s
 
     Attributes
     ----------
-    input_weights_ : ndarray of shape (n_step_features_, n_hidden)
-        W_ax.
-    recurrent_weights_ : ndarray of shape (n_hidden, n_hidden)
-        W_aa.
-    hidden_bias_ : ndarray of shape (n_hidden,)
-        b_a.
-    output_weights_ : ndarray of shape (n_hidden, n_outputs_)
-        W_ya.
-    output_bias_ : ndarray of shape (n_outputs_,)
-        b_y.
-    n_step_features_ : int
-        Features per time step (1 for 2-D X).
-    n_outputs_ : int
-    loss_ : float
-        The objective J at the fitted weights (see Notes).
-    loss_curve_ : list of float
-        J after each iteration.
-    best_loss_ : float or None
-        Lowest J seen (None with early stopping).
-    validation_scores_ : list of float or None
-        R^2 on the held-out sequences after each iteration (early stopping).
-    best_validation_score_ : float or None
-    n_iter_ : int
-        Iterations (epochs) run.
-    t_ : int
-        Training samples seen by 'gd', 'sgd' and 'adam'.
-    gradient_norms_ : ndarray of shape (n_iter_, max_length) or None
-        With ``track_gradients=True``: entry [k, d] is the root mean square
-        over training sequences i (with T_i > d) of ||dJ_i/da_{T_i - d}|| at
-        iteration k, where J_i = w_i l_i is sequence i's weighted loss. NaN
-        where no sequence reaches back d steps. None otherwise.
+    %(fitted_attributes)s
     n_features_in_ : int
         Time steps of 2-D X (only when fitted on a 2-D array).
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -159,10 +62,12 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
     through time. ``predict`` applies exactly this recurrence: scale X and y
     outside the estimator (``SequenceScaler``, ``TransformedTargetRegressor``).
 
-    The result of a fit is deterministic for a fixed ``random_state``.
-    Full-batch solvers (the scipy methods, 'gd', and 'sgd'/'adam' when all
-    samples fit in one batch) treat a sample weight of k exactly as k copies of
-    the sequence; shuffled mini-batches do not.
+    The result of a fit is deterministic for a fixed ``random_state``. The
+    full-batch solvers (the scipy methods and 'gd') evaluate J over the
+    training set in a canonical order, so their result does not depend on the
+    order of the training sequences, and a sample weight of k is exactly k
+    copies of the sequence. 'sgd' and 'adam' match that only when all the
+    samples fit in one batch; shuffled mini-batches do not.
 
     References
     ----------
@@ -238,12 +143,12 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
     def _make_loss(self):
         return SquaredLoss(self.output_activation)
 
-    def _prepare_y(self, y, dtype, reset):
+    def _prepare_y(self, y, dtype, reset, classes=None):
         y = np.asarray(y, dtype=dtype)
         return y.reshape(-1, 1) if y.ndim == 1 else y
 
-    def _validation_score(self, y_true, raw, sample_weight):
-        return r2_score(y_true, raw, sample_weight=sample_weight)
+    def _validation_score(self, y_true, y_pred, sample_weight):
+        return r2_score(y_true, y_pred, sample_weight=sample_weight)
 
     # -- public API --------------------------------------------------------
 
@@ -266,10 +171,7 @@ n_timesteps, n_step_features), list of array-like, or DataFrame
         self : SimpleRNNRegressor
             The fitted estimator.
         """
-        self._validate_params()
-        with self._unchanged_on_error():
-            seqs, y_checked, sw = self._validate_fit_data(X, y, sample_weight, reset=True)
-            return self._fit(seqs, y_checked, sw, incremental=False, raw=(X, y, sample_weight))
+        return self._fit_estimator(X, y, sample_weight)
 
     @available_if(_incremental_solver)
     def partial_fit(self, X, y, sample_weight=None):
@@ -304,7 +206,7 @@ n_timesteps, n_step_features), list of array-like, or DataFrame
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        raw = self._predict_raw(X)
+        raw = self._make_loss().predict(self._predict_logits(X))
         return raw.ravel() if raw.shape[1] == 1 else raw
 
     def __sklearn_tags__(self):

@@ -78,6 +78,14 @@ class SequenceData:
         """Sequence i as a (T_i, n_step_features) view."""
         return self.data[self.starts[i] : self.starts[i] + self.lengths[i]]
 
+    def take(self, indices):
+        """The sequences ``indices``, in that order, as a new SequenceData (a copy)."""
+        indices = np.asarray(indices, dtype=np.int64)
+        lengths = self.lengths[indices]
+        shift = np.repeat(self.starts[indices] - (np.cumsum(lengths) - lengths), lengths)
+        rows = shift + np.arange(int(lengths.sum()))
+        return SequenceData(self.data[rows], lengths, self.form)
+
 
 # ---------------------------------------------------------------------------
 # Dispatch
@@ -86,16 +94,36 @@ class SequenceData:
 def _is_ragged(X):
     """True for a list/tuple/1-D object array whose first item is itself a sequence."""
     if isinstance(X, np.ndarray):
-        if X.dtype != object or X.ndim != 1 or len(X) == 0:
+        if X.dtype != object or X.ndim != 1:
             return False
     elif not isinstance(X, (list, tuple)):
         return False
     if len(X) == 0:
         return True  # rejected in _ragged with a clear message
     first = X[0]
-    return not (
-        np.isscalar(first) or isinstance(first, (str, bytes, dict)) or first is None
-    )
+    if np.isscalar(first) or isinstance(first, (str, bytes, dict)) or first is None:
+        return False
+    return not _is_table(X)
+
+
+def _is_table(X):
+    """True for a rectangular list of lists of scalars, such as ``X.tolist()``.
+
+    That is how scikit-learn users (and its checks) write a 2-D array, so it
+    follows the 2-D width contract; sequences of different lengths, or given
+    as arrays, are the ragged form.
+    """
+    if not isinstance(X, (list, tuple)):
+        return False
+    width = None
+    for row in X:
+        if not isinstance(row, (list, tuple)) or not row or not np.isscalar(row[0]):
+            return False
+        if width is None:
+            width = len(row)
+        elif len(row) != width:
+            return False
+    return True
 
 
 def _is_long_dataframe(X):
@@ -325,10 +353,10 @@ def _long_dataframe(X, dtype):
             )
     duplicated = np.flatnonzero(X.index.duplicated())
     if len(duplicated):
+        pair = tuple(getattr(v, "item", lambda v=v: v)() for v in X.index[duplicated[0]])
         raise ValueError(
-            f"The long-format DataFrame X has the (sequence id, time) pair "
-            f"{X.index[duplicated[0]]!r} more than once (row {duplicated[0]}): each step "
-            f"of a sequence must appear once."
+            f"The long-format DataFrame X has the (sequence id, time) pair {pair!r} more "
+            f"than once (row {duplicated[0]}): each step of a sequence must appear once."
         )
     frame = X.sort_index(level=1, sort_remaining=False, kind="stable")
     ids = frame.index.get_level_values(0)
@@ -359,20 +387,33 @@ class PackedBatch:
     offsets : ndarray of shape (T_max + 1,)
     order : ndarray of shape (n_sequences,)
         Row j of the packed batch is sequence ``order[j]`` of the indexed set.
-    last : ndarray of shape (n_sequences,)
-        Packed row of the last step of each sorted sequence.
+    last : ndarray of shape (n_sequences,) or slice
+        Packed row of the last step of each sorted sequence; a slice (so that
+        ``A[last]`` is a view, not a copy) when all lengths are equal.
     prev : ndarray or slice
         Packed rows of a_{t-1} for every row of steps t >= 1, aligned with
         ``X[offsets[1]:]``; a slice when all lengths are equal.
+    key : hashable
+        Equal for batches of the same shape (``batch_sizes``), whose per-step
+        views of the engine's buffers are then the same (``Workspace.plan``).
     """
 
-    def __init__(self, X, batch_sizes, order, last, prev):
+    def __init__(self, X, batch_sizes, order, last, prev, offsets=None):
         self.X = X
         self.batch_sizes = batch_sizes
-        self.offsets = np.concatenate(([0], np.cumsum(batch_sizes)))
+        if offsets is None:
+            offsets = np.concatenate(([0], np.cumsum(batch_sizes)))
+        self.offsets = offsets
         self.order = order
         self.last = last
         self.prev = prev
+        B, T = len(order), len(batch_sizes)
+        self.key = ("equal", B, T) if isinstance(prev, slice) else batch_sizes.tobytes()
+
+    @property
+    def n_rows(self):
+        """Total steps of all sequences: the rows of ``X``."""
+        return self.X.shape[0]
 
     def __len__(self):
         return len(self.order)
@@ -405,8 +446,9 @@ def pack(seqs, indices=None):
     B, T_max = len(lengths), int(lengths[0])
     if lengths[-1] == T_max:  # all equal: a plain transpose
         batch_sizes = np.full(T_max, B, dtype=np.int64)
+        offsets = np.arange(0, (T_max + 1) * B, B)
         rows = (starts[None, :] + np.arange(T_max)[:, None]).ravel()
-        last = np.arange((T_max - 1) * B, T_max * B)
+        last = slice((T_max - 1) * B, T_max * B)
         prev = slice(0, (T_max - 1) * B)
     else:
         # Step t holds the sequences longer than t; nonzero() walks the grid in
@@ -420,4 +462,4 @@ def pack(seqs, indices=None):
         # Row j of step t >= 1 continues row j of step t - 1.
         prev = offsets[t_idx[B:] - 1] + j_idx[B:]
     X = np.take(seqs.data, rows, axis=0)
-    return PackedBatch(X, batch_sizes.astype(np.int64), order, last, prev)
+    return PackedBatch(X, batch_sizes.astype(np.int64), order, last, prev, offsets)

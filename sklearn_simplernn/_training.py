@@ -25,6 +25,10 @@ from ._sequences import pack
 # takes about this many bytes per buffer, whatever n_samples is.
 _CHUNK_BYTES = 64 << 20
 
+# L-BFGS-B's relative-reduction stop, made negligible so that tol (the
+# projected-gradient bound) decides, as in scikit-learn's LogisticRegression.
+_LBFGS_FTOL = 64 * np.finfo(float).eps
+
 SCIPY_METHODS = ("L-BFGS-B", "BFGS", "CG", "Newton-CG", "TNC", "SLSQP", "trust-constr")
 ITERATIVE_SOLVERS = ("gd", "sgd", "adam")
 SOLVERS = ("lbfgs",) + SCIPY_METHODS + ITERATIVE_SOLVERS
@@ -102,8 +106,8 @@ class Objective:
             e_sq[:] = 0
         for k, (batch, y, w) in enumerate(self.chunks):
             A, a_T = forward(params, batch, self.activation, self.ws)
-            O = output_layer(params, a_T, self.loss, self.ws)
-            value, dZo = self.loss.loss_grad(O, y, w)
+            Zo = output_logits(params, a_T, self.ws)
+            value, dZo = self.loss.loss_grad(Zo, y, w)
             total += value
             backward(params, batch, A, a_T, dZo, self.activation, grads, self.ws, e_sq)
             if self._chunk_grad is not None:
@@ -118,17 +122,19 @@ class Objective:
         return scale * (total + 0.5 * self.alpha * float(penalised @ penalised))
 
 
-def output_layer(params, a_T, loss, ws):
-    """g(a_T W_ya + b_y) for the given loss's output activation."""
+def output_logits(params, a_T, ws):
+    """z_o = a_T W_ya + b_y, in a workspace buffer (the loss applies g or the link)."""
     W_ya, b_y = params[3], params[4]
     Zo = ws.get("Zo", (a_T.shape[0], W_ya.shape[1]), a_T.dtype)
     np.matmul(a_T, W_ya, out=Zo)
     Zo += b_y
-    return loss.predict(Zo)
+    return Zo
 
 
-def predict_raw(theta, layout, seqs, activation, loss, ws=None):
-    """Model outputs O for every sequence of ``seqs``, shape (n_samples, n_outputs).
+def predict_logits(theta, layout, seqs, activation, ws=None):
+    """Logits z_o for every sequence of ``seqs``, shape (n_samples, n_outputs).
+
+    The caller's loss turns them into predictions (``loss.predict``).
 
     Runs the forward pass without a hidden-state cache, chunk by chunk in the
     order of ``seqs``.
@@ -140,8 +146,35 @@ def predict_raw(theta, layout, seqs, activation, loss, ws=None):
     for idx in _split_by_steps(np.arange(len(seqs)), seqs.lengths, max_rows):
         batch = pack(seqs, idx)
         _, a_T = forward(params, batch, activation, ws, cache=False)
-        out[idx[batch.order]] = output_layer(params, a_T[: len(idx)], loss, ws)
+        out[idx[batch.order]] = output_logits(params, a_T[: len(idx)], ws)
     return out
+
+
+def canonical_training_set(seqs, y, sample_weight):
+    """The full-batch training set in a canonical form: the same J, summed the same way.
+
+    Zero-weight sequences are dropped, identical (sequence, target) pairs merged
+    into one with the sum of their weights, and the rest sorted by length, then
+    content. J depends only on the multiset of (sequence, target, weight), but
+    floating-point sums depend on their order, and non-convex training amplifies
+    a last-bit difference into a different model within a few dozen iterations.
+    In canonical form, the fitted model is exactly the same whatever the order of
+    the training sequences, and weighting a sequence by an integer k is exactly
+    repeating it k times.
+
+    Returns
+    -------
+    seqs, y, sample_weight
+        New arrays (the caller's are never modified).
+    """
+    groups = {}
+    for i in np.flatnonzero(sample_weight > 0):
+        key = (-int(seqs.lengths[i]), seqs.sequence(i).tobytes(), y[i].tobytes())
+        groups.setdefault(key, []).append(i)
+    keys = sorted(groups)
+    first = np.array([groups[k][0] for k in keys], dtype=np.int64)
+    weight = np.array([sample_weight[groups[k]].sum() for k in keys], dtype=sample_weight.dtype)
+    return seqs.take(first), y[first], weight
 
 
 # ---------------------------------------------------------------------------
@@ -212,10 +245,7 @@ def _diverged(iteration, what):
 
 def _scipy_options(method, max_iter, max_fun, tol):
     if method == "L-BFGS-B":
-        # A tiny ftol makes tol (the projected-gradient bound) the stopping
-        # rule, as in scikit-learn's LogisticRegression.
-        return {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol,
-                "ftol": 64 * np.finfo(float).eps}
+        return {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol, "ftol": _LBFGS_FTOL}
     if method in ("BFGS", "CG"):
         return {"maxiter": max_iter, "gtol": tol}
     if method == "Newton-CG":

@@ -95,14 +95,14 @@ def test_gradient_accumulated_over_chunks(monkeypatch):
 
 def test_loss_matches_its_definition():
     """J is the weighted mean of 0.5 ||y - O||^2 (summed over outputs) plus the L2 term."""
-    from sklearn_simplernn._training import predict_raw
+    from sklearn_simplernn._training import predict_logits
 
     seqs, y, w = make_problem([4, 2, 3], n_outputs=2)
     layout = ParamLayout(2, 3, 2)
     theta = init_params(layout, "tanh", np.random.RandomState(0))
     alpha = 0.7
     obj = Objective(seqs, y, w, np.arange(3), layout, "tanh", SquaredLoss(), alpha, Workspace())
-    O = predict_raw(theta, layout, seqs, "tanh", SquaredLoss())
+    O = SquaredLoss().predict(predict_logits(theta, layout, seqs, "tanh"))
     W_ax, W_aa, _, W_ya, _ = layout.unpack(theta)
     penalty = (W_ax**2).sum() + (W_aa**2).sum() + (W_ya**2).sum()
     expected = (w @ (0.5 * ((y - O) ** 2).sum(axis=1)) + 0.5 * alpha * penalty) / w.sum()

@@ -1,0 +1,243 @@
+"""SimpleRNNClassifier: the same engine, a classification loss on top."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d
+
+from ._base import BaseSimpleRNN, _fill_doc, _incremental_solver, with_callbacks
+from ._losses import LogLoss, SoftmaxLoss
+
+
+@_fill_doc
+class SimpleRNNClassifier(ClassifierMixin, BaseSimpleRNN):
+    """Simple (Elman) recurrent neural network classifier for sequences.
+
+    The recurrence of :class:`SimpleRNNRegressor`, read oldest step first, with
+    a logistic output for two classes (and for each label of a multi-label
+    target) or a softmax output for more, trained on the matching
+    cross-entropy. Sequences may have different lengths.
+
+    Parameters
+    ----------
+    n_hidden : int, default=32
+        Number of hidden units H.
+    activation : {'tanh', 'relu', 'logistic', 'identity'}, default='tanh'
+        Hidden activation f.
+    %(training_parameters)s
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,) or list of such arrays
+        Class labels (any type scikit-learn accepts: ints, strings, ...).
+    %(fitted_attributes)s
+    n_features_in_ : int
+        Time steps of 2-D X (only when fitted on a 2-D array).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a 2-D DataFrame X (only then).
+
+    See Also
+    --------
+    SimpleRNNRegressor : The same network for numeric targets.
+    sklearn.neural_network.MLPClassifier : The feed-forward network on fixed windows.
+
+    Notes
+    -----
+    X takes the forms of :class:`SimpleRNNRegressor`. With a_0 = 0 and row
+    vectors, z_i = a_T W_ya + b_y is the output pre-activation of sequence i and
+
+    - two classes: n_outputs_ = 1, p_i = sigmoid(z_i) = P(class ``classes_[1]``),
+      l_i = -[y_i log p_i + (1 - y_i) log(1 - p_i)];
+    - K > 2 classes: n_outputs_ = K, p_i = softmax(z_i),
+      l_i = -log p_{i, y_i};
+    - multi-label (2-D 0/1 indicator y): one sigmoid per label, l_i the sum of
+      the labels' binary cross-entropies.
+
+    The weights minimise, with sample weights w_i (1 by default)::
+
+        J = sum_i w_i l_i / sum_i w_i
+            + 0.5 alpha (||W_ax||^2 + ||W_aa||^2 + ||W_ya||^2) / sum_i w_i
+
+    Each link is the canonical one for its loss, so dJ/dz_i = w_i (p_i - y_i) /
+    sum_i w_i, and the rest of the gradient is the same backpropagation through
+    time as the regressor's. Losses are computed from z (log-sum-exp), never
+    from rounded probabilities, so they stay finite. Sample weights, ordering
+    and determinism behave as for :class:`SimpleRNNRegressor`.
+
+    References
+    ----------
+    Elman, J. L. (1990). Finding structure in time. Cognitive Science 14(2).
+
+    Werbos, P. J. (1990). Backpropagation through time: what it does and how to
+    do it. Proceedings of the IEEE 78(10).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_simplernn import SimpleRNNClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = [rng.randn(n) for n in rng.randint(5, 20, size=100)]  # ragged
+    >>> y = np.where([x.sum() > 0 for x in X], "up", "down")
+    >>> clf = SimpleRNNClassifier(n_hidden=8, random_state=0).fit(X, y)
+    >>> clf.predict([np.ones(3), -np.ones(30)])
+    array(['up', 'down'], dtype='<U4')
+    """
+
+    _y_numeric = False
+
+    # -- hooks of BaseSimpleRNN -------------------------------------------
+
+    def _make_loss(self):
+        if self._label_binarizer.y_type_ == "multiclass":
+            return SoftmaxLoss()
+        return LogLoss()
+
+    def _prepare_y(self, y, dtype, reset, classes=None):
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # a column is one target, not a label matrix
+        check_classification_targets(y)
+        if reset:
+            binarizer = LabelBinarizer()
+            if classes is not None:
+                if type_of_target(y) == "multilabel-indicator":
+                    binarizer.fit(y)
+                else:
+                    binarizer.fit(np.asarray(classes))
+            else:
+                binarizer.fit(y)
+            if binarizer.y_type_ != "multilabel-indicator" and len(binarizer.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes; the "
+                    f"data contains only one class: {binarizer.classes_[0]!r}."
+                )
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+        elif self._label_binarizer.y_type_ != "multilabel-indicator":
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            if len(unseen):
+                raise ValueError(
+                    f"y contains labels {list(unseen)} that are not in classes_ "
+                    f"{list(self.classes_)}; pass every class to the first partial_fit."
+                )
+        return self._label_binarizer.transform(y).astype(dtype, copy=False)
+
+    def _validation_score(self, y_true, y_pred, sample_weight):
+        lb = self._label_binarizer
+        return accuracy_score(lb.inverse_transform(y_true), lb.inverse_transform(y_pred),
+                              sample_weight=sample_weight)
+
+    def _stratify(self, y):
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return None
+        return y.argmax(axis=1) if y.shape[1] > 1 else y[:, 0]
+
+    # -- public API --------------------------------------------------------
+
+    @with_callbacks
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to sequences X and class labels y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, \
+n_timesteps, n_step_features), list of array-like, or DataFrame
+            The sequences, oldest step first.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a 0/1 indicator matrix for multi-label targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights w_i of the objective (all 1 when None).
+
+        Returns
+        -------
+        self : SimpleRNNClassifier
+            The fitted estimator.
+        """
+        return self._fit_estimator(X, y, sample_weight)
+
+    @available_if(_incremental_solver)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One pass of the 'gd', 'sgd' or 'adam' solver over the given sequences.
+
+        Parameters
+        ----------
+        X : array-like, list of array-like, or DataFrame
+            The sequences, in any form ``fit`` accepts.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        classes : array-like of shape (n_classes,), default=None
+            Every class label; required on the first call (a later batch may
+            lack some classes), ignored afterwards. Not needed for
+            multi-label targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : SimpleRNNClassifier
+        """
+        first = not hasattr(self, "classes_")
+        if first and classes is None and type_of_target(y) != "multilabel-indicator":
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        return self._partial_fit(X, y, sample_weight, classes=classes)
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like, list of array-like, or DataFrame
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``; for multi-label targets the
+            probability of each label.
+        """
+        z = self._predict_logits(X)
+        p = self._make_loss().predict(z)
+        if self._label_binarizer.y_type_ != "multiclass":
+            # A saturated sigmoid rounds to exactly 0 or 1; keep probabilities
+            # strictly inside (0, 1), as scikit-learn expects of a probability.
+            eps = np.finfo(p.dtype).eps
+            np.clip(p, eps, 1 - eps, out=p)
+        if self._label_binarizer.y_type_ == "binary":
+            return np.hstack([1 - p, p])
+        return p
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities, computed stably from the logits.
+
+        Parameters
+        ----------
+        X : array-like, list of array-like, or DataFrame
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        z = self._predict_logits(X)
+        loss = self._make_loss()
+        if self._label_binarizer.y_type_ == "binary":
+            return np.hstack([loss.log_predict(-z), loss.log_predict(z)])
+        return loss.log_predict(z)
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : array-like, list of array-like, or DataFrame
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        """
+        z = self._predict_logits(X)
+        return self._label_binarizer.inverse_transform(self._make_loss().predict(z))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.classifier_tags.multi_label = True
+        return tags
