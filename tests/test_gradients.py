@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sklearn_simplernn._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from sklearn_simplernn._losses import SquaredLoss
+from sklearn_simplernn._losses import LogLoss, SoftmaxLoss, SquaredLoss
 from sklearn_simplernn._params import ParamLayout, init_params
 from sklearn_simplernn._rnn import Workspace
 from sklearn_simplernn._sequences import SequenceData
@@ -34,7 +34,8 @@ def numerical_gradient(objective, theta, eps=1e-6):
     return grad
 
 
-def check_gradient(seqs, y, w, activation, output_activation, alpha, n_hidden=3, seed=0):
+def check_gradient(seqs, y, w, activation, output_activation, alpha, n_hidden=3, seed=0,
+                   loss=None):
     layout = ParamLayout(seqs.n_step_features, n_hidden, y.shape[1])
     rng = np.random.RandomState(seed)
     theta = init_params(layout, activation, rng)
@@ -44,8 +45,9 @@ def check_gradient(seqs, y, w, activation, output_activation, alpha, n_hidden=3,
     if activation == "relu":
         # Keep pre-activations away from the kink at 0, where relu has no derivative.
         theta[layout.slices[2]] += 0.5
-    objective = Objective(seqs, y, w, np.arange(len(seqs)), layout, activation,
-                          SquaredLoss(output_activation), alpha, Workspace())
+    loss = SquaredLoss(output_activation) if loss is None else loss
+    objective = Objective(seqs, y, w, np.arange(len(seqs)), layout, activation, loss, alpha,
+                          Workspace())
     grad = np.empty_like(theta)
     objective(theta, grad)
     expected = numerical_gradient(objective, theta)
@@ -107,3 +109,29 @@ def test_loss_matches_its_definition():
     penalty = (W_ax**2).sum() + (W_aa**2).sum() + (W_ya**2).sum()
     expected = (w @ (0.5 * ((y - O) ** 2).sum(axis=1)) + 0.5 * alpha * penalty) / w.sum()
     assert obj(theta, np.empty_like(theta)) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
+@pytest.mark.parametrize("n_outputs", [1, 3])
+def test_gradient_log_loss(activation, n_outputs):
+    """Binary / multi-label cross-entropy on sigmoid outputs: exact BPTT gradient, ragged batch."""
+    seqs, _, w = make_problem([5, 1, 3, 5, 2, 4])
+    y = (np.random.RandomState(1).rand(6, n_outputs) > 0.5).astype(float)
+    check_gradient(seqs, y, w, activation, None, alpha=0.1, loss=LogLoss())
+
+
+@pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
+def test_gradient_softmax_loss(activation):
+    """Multiclass cross-entropy on softmax outputs: exact BPTT gradient, ragged batch."""
+    seqs, _, w = make_problem([5, 1, 3, 5, 2, 4])
+    y = np.eye(4)[[0, 3, 1, 2, 3, 0]]
+    check_gradient(seqs, y, w, activation, None, alpha=0.1, loss=SoftmaxLoss())
+
+
+def test_cross_entropy_losses_are_finite_for_huge_logits():
+    """The losses are computed from logits: no log(0) when a sigmoid/softmax saturates."""
+    Zo = np.array([[800.0, -800.0, 0.0]])
+    for loss, y in [(LogLoss(), np.array([[0.0, 1.0, 1.0]])), (SoftmaxLoss(), np.array([[0.0, 1.0, 0.0]]))]:
+        value, grad = loss.loss_grad(Zo.copy(), y, np.ones(1))
+        assert np.isfinite(value) and value > 1000
+        assert np.isfinite(grad).all()

@@ -350,3 +350,58 @@ def test_keyboard_interrupt_keeps_the_weights(solver):
         model.fit(X, y)
     assert np.isfinite(model.predict(X)).all()
     assert 1 <= model.n_iter_ <= 3
+
+
+# ---------------------------------------------------------------------------
+# Full-batch training is a function of the training multiset only
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "gd"])
+def test_row_order_does_not_change_the_model(solver):
+    """Full-batch solvers give bit-identical weights for any order of the training sequences."""
+    rng = np.random.RandomState(0)
+    X = [rng.randn(T) for T in rng.randint(3, 15, size=50)]
+    y = np.array([np.tanh(x[-2:].sum()) for x in X])
+    p = rng.permutation(50)
+    kw = dict(n_hidden=6, solver=solver, max_iter=60, learning_rate_init=0.1, random_state=0)
+    a = quiet_fit(SimpleRNNRegressor(**kw), X, y)
+    b = quiet_fit(SimpleRNNRegressor(**kw), [X[i] for i in p], y[p])
+    np.testing.assert_array_equal(theta_of(a), theta_of(b))
+
+
+def test_integer_weights_are_exactly_repetitions():
+    """Weight k is k copies and weight 0 is absence, to the last bit, after 200 L-BFGS steps."""
+    rng = np.random.RandomState(1)
+    X = rng.rand(20, 12)
+    y = rng.randn(20)
+    w = rng.randint(0, 4, size=20)
+    kw = dict(n_hidden=8, max_iter=200, random_state=0)
+    weighted = quiet_fit(SimpleRNNRegressor(**kw), X, y, sample_weight=w)
+    repeated = quiet_fit(SimpleRNNRegressor(**kw), np.repeat(X, w, axis=0), np.repeat(y, w))
+    np.testing.assert_array_equal(theta_of(weighted), theta_of(repeated))
+
+
+def test_canonical_training_set_keeps_the_objective():
+    """Merging duplicates and dropping zero weights leaves J and its gradient unchanged."""
+    from sklearn_simplernn._losses import SquaredLoss
+    from sklearn_simplernn._rnn import Workspace
+    from sklearn_simplernn._sequences import SequenceData
+    from sklearn_simplernn._training import Objective, canonical_training_set
+
+    rng = np.random.RandomState(0)
+    lengths = np.array([4, 2, 4, 3, 2])
+    data = rng.randn(15, 2)
+    seqs = SequenceData(data, lengths, "ragged")
+    seqs = seqs.take([0, 1, 2, 0, 3, 4, 1])  # sequences 0 and 1 repeated
+    y = rng.randn(7, 1)
+    y[3] = y[0]  # the repeat of 0 has the same target: merged
+    w = np.array([1.0, 2.0, 0.5, 3.0, 0.0, 1.5, 1.0])  # 1 repeated with another target: kept
+    cs, cy, cw = canonical_training_set(seqs, y, w)
+    assert len(cs) == 5 and cw.sum() == pytest.approx(w.sum())
+    layout = ParamLayout(2, 3, 1)
+    theta = init_params(layout, "tanh", np.random.RandomState(0))
+    g1, g2 = np.empty(layout.size), np.empty(layout.size)
+    J1 = Objective(seqs, y, w, np.arange(7), layout, "tanh", SquaredLoss(), 0.1, Workspace())(theta, g1)
+    J2 = Objective(cs, cy, cw, np.arange(5), layout, "tanh", SquaredLoss(), 0.1, Workspace())(theta, g2)
+    assert J1 == pytest.approx(J2, rel=1e-13)
+    np.testing.assert_allclose(g1, g2, rtol=1e-12, atol=1e-15)
