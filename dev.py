@@ -23,7 +23,7 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 EXTRAS = {
     "demo": "examples",
-    "test": "tests,examples",
+    "test": "tests,examples,persistence,distributed",
     "docs": "docs",
     "bench": "benchmarks",
 }

@@ -1,8 +1,9 @@
 """A simple (Elman) recurrent neural network for scikit-learn."""
 
 from ._classifier import SimpleRNNClassifier
+from ._persistence import load, save
 from ._regressor import SimpleRNNRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["SimpleRNNClassifier", "SimpleRNNRegressor", "__version__"]
+__all__ = ["SimpleRNNClassifier", "SimpleRNNRegressor", "load", "save", "__version__"]
