@@ -19,11 +19,7 @@ import zipfile
 
 from sklearn.base import BaseEstimator
 
-from ._optimizers import SGD, Adam
-
-# Fitted estimators hold only numpy arrays and plain Python values, except the
-# optimizer state of 'sgd' and 'adam' kept for partial_fit.
-_STATE_TYPES = (SGD, Adam)
+from . import _optimizers
 
 _VERSION_MEMBER = "sklearn_simplernn.json"
 
@@ -35,10 +31,17 @@ def _type_name(cls):
 def trusted_types():
     """This package's public estimator classes and the optimizer state they may hold.
 
-    Found among the subclasses of ``BaseEstimator`` defined in the package, so
-    a new estimator is trusted as soon as the package defines it.
+    Fitted estimators hold only numpy arrays and plain Python values, except
+    the optimizer of 'sgd' and 'adam' kept for ``partial_fit``: every class of
+    ``_optimizers`` is trusted. Estimators are found among the subclasses of
+    ``BaseEstimator`` defined in the package, so a new one is trusted as soon
+    as the package defines it.
     """
-    found, stack = set(_STATE_TYPES), [BaseEstimator]
+    found = {
+        cls for cls in vars(_optimizers).values()
+        if isinstance(cls, type) and cls.__module__ == _optimizers.__name__
+    }
+    stack = [BaseEstimator]
     while stack:
         for cls in stack.pop().__subclasses__():
             stack.append(cls)

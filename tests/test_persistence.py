@@ -19,6 +19,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 import sklearn_simplernn
 from sklearn_simplernn import SimpleRNNRegressor
+from sklearn_simplernn import SimpleRNNClassifier, _optimizers
 from sklearn_simplernn._optimizers import SGD, Adam
 from sklearn_simplernn._persistence import trusted_types
 from sklearn_simplernn.preprocessing import SequenceScaler, make_windows
@@ -118,8 +119,11 @@ def test_trusted_types_are_exactly_the_package_estimators_and_optimizers():
         if issubclass(cls, BaseEstimator) and cls.__module__.startswith("sklearn_simplernn")
         and not cls.__name__.startswith(("_", "Base"))
     }
-    assert {SimpleRNNRegressor, SequenceScaler} <= estimators
-    assert set(trusted_types()) == estimators | {SGD, Adam}
+    optimizers = {cls for _, cls in inspect.getmembers(_optimizers, inspect.isclass)
+                  if cls.__module__ == _optimizers.__name__}
+    assert {SimpleRNNRegressor, SimpleRNNClassifier, SequenceScaler} <= estimators
+    assert {SGD, Adam} <= optimizers
+    assert set(trusted_types()) == estimators | optimizers
 
 
 def _plain(value):
@@ -133,18 +137,37 @@ def _plain(value):
     return False
 
 
+@pytest.mark.parametrize("Estimator", [SimpleRNNRegressor, SimpleRNNClassifier])
 @pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
-def test_fitted_state_is_arrays_and_plain_values(solver):
-    """Fitted attributes are arrays and plain values; only the optimizer state is a package type."""
+def test_fitted_state_is_arrays_and_plain_values(Estimator, solver):
+    """Fitted attributes are arrays and plain values, or optimizer state and scikit-learn objects holding them."""
     rng = np.random.RandomState(2)
     X = [rng.randn(T) for T in rng.randint(2, 6, 20)]
-    model = SimpleRNNRegressor(n_hidden=2, solver=solver, max_iter=5, random_state=0)
-    model.fit(X, rng.randn(20))
+    model = Estimator(n_hidden=2, solver=solver, max_iter=5, random_state=0)
+    model.fit(X, np.arange(20) % 3)
     for name, value in vars(model).items():
         if isinstance(value, (SGD, Adam)):
             assert name == "_optimizer"
             value = vars(value)
+        elif isinstance(value, BaseEstimator):
+            # The classifier's LabelBinarizer, as in MLPClassifier: a type skops
+            # trusts by default, itself holding plain values.
+            assert type(value).__module__.startswith("sklearn.")
+            value = vars(value)
         assert _plain(value), f"{name} holds a {type(value).__name__}"
+
+
+@needs_skops
+def test_round_trip_of_a_classifier(tmp_path):
+    """A fitted SimpleRNNClassifier loads with its classes and identical probabilities."""
+    rng = np.random.RandomState(5)
+    X = [rng.randn(T) for T in rng.randint(2, 8, 30)]
+    y = np.array(["down", "up"])[[int(x.sum() > 0) for x in X]]
+    model = SimpleRNNClassifier(n_hidden=3, max_iter=30, random_state=0).fit(X, y)
+    sklearn_simplernn.save(model, tmp_path / "clf.skops")
+    loaded = sklearn_simplernn.load(tmp_path / "clf.skops")
+    assert_array_equal(loaded.classes_, model.classes_)
+    assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
 def _rewrite_version(path, version):
