@@ -30,8 +30,8 @@ Values
 float64 and float32 are kept as they are; every other real dtype (integers,
 float16, booleans) is converted to float64, as scikit-learn's ``check_array``
 does: a boolean step feature is read as 0.0/1.0. NaN and infinity are rejected
-(naming the sequence and step), as are complex numbers, strings and other
-objects that are not numbers. Finite but huge values are accepted; when they
+(naming the sequence and step), as are complex numbers, dates and durations,
+strings and other objects that are not numbers. Finite but huge values are accepted; when they
 overflow the recurrence, training stops with a "Training diverged" error and
 prediction with an error, never with NaN output.
 """
@@ -172,6 +172,12 @@ def validate_sequences(estimator, X, *, reset, dtype=_FLOAT_DTYPES):
         # refuse every numpy function but conversion (nested lists went ragged).
         # NaN and inf are looked for by _check_finite, which names the step.
         ndim = getattr(X, "ndim", None)
+        if getattr(getattr(X, "dtype", None), "kind", None) in ("M", "m"):
+            # numpy would silently turn dates into numbers (days since 1970...).
+            raise ValueError(
+                f"X holds non-numeric values (dtype {X.dtype}); convert dates and "
+                f"durations to numbers (e.g. elapsed time) first."
+            )
         if isinstance(ndim, numbers.Integral) and ndim > 3:
             raise ValueError(
                 f"X has {ndim} dimensions (shape {getattr(X, 'shape', '?')}); expected a "
@@ -274,6 +280,11 @@ def _ragged(X, dtype, labels=None):
             raise ValueError(_unequal_steps(name, item)) from None
         if arr.dtype.kind == "c":
             raise ValueError(f"Complex data not supported: {name.lower()} of X is complex.")
+        if arr.dtype.kind in "mM":
+            raise ValueError(
+                f"{name} of X holds non-numeric values (dtype {arr.dtype}); convert dates "
+                f"and durations to numbers (e.g. elapsed time) first."
+            )
         if arr.dtype.kind not in "biuf":
             try:
                 arr = arr.astype(np.float64)
