@@ -32,7 +32,7 @@ def _search():
 
 
 def test_grid_search_on_a_local_dask_cluster_matches_n_jobs_1():
-    """GridSearchCV on ragged S&P 500 windows gives the same scores and model on Dask as with n_jobs=1."""
+    """GridSearchCV on ragged S&P 500 windows gives the same results on Dask as with n_jobs=1."""
     prices = sp500.load()["Adj Close"].iloc[-300:]
     windows = make_windows(prices, lookback=12, min_lookback=2, random_lengths=True,
                            random_state=0, transform="log_return")

@@ -55,7 +55,7 @@ def test_round_trip_of_a_model_predicts_identically(tmp_path):
 
 @needs_skops
 def test_round_trip_of_a_pipeline_on_real_ragged_windows(tmp_path, sp500_windows):
-    """A SequenceScaler -> SimpleRNNRegressor pipeline fitted on S&P 500 windows predicts identically after loading."""
+    """A SequenceScaler -> network pipeline on S&P 500 windows predicts identically when loaded."""
     train, test = sp500_windows
     pipe = make_pipeline(SequenceScaler(method="robust"),
                          SimpleRNNRegressor(n_hidden=4, max_iter=30, random_state=0))
@@ -112,7 +112,7 @@ def test_load_refuses_untrusted_types(tmp_path, smuggled, name):
 
 
 def test_trusted_types_are_exactly_the_package_estimators_and_optimizers():
-    """The trusted list is every public estimator class of the package plus SGD and Adam, nothing else."""
+    """The trusted list is the package's public estimators and its optimizers, nothing else."""
     modules = [m for name, m in sys.modules.items() if name.startswith("sklearn_simplernn")]
     estimators = {
         cls for module in modules for _, cls in inspect.getmembers(module, inspect.isclass)
@@ -140,7 +140,7 @@ def _plain(value):
 @pytest.mark.parametrize("Estimator", [SimpleRNNRegressor, SimpleRNNClassifier])
 @pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
 def test_fitted_state_is_arrays_and_plain_values(Estimator, solver):
-    """Fitted attributes are arrays and plain values, or optimizer state and scikit-learn objects holding them."""
+    """Fitted attributes are arrays and plain values, or optimizers/sklearn objects holding them."""
     rng = np.random.RandomState(2)
     X = [rng.randn(T) for T in rng.randint(2, 6, 20)]
     model = Estimator(n_hidden=2, solver=solver, max_iter=5, random_state=0)
@@ -207,7 +207,8 @@ def test_file_without_the_package_record_is_refused_too(tmp_path):
     skops.io.dump(model, tmp_path / "plain.skops")
     with pytest.raises(ValueError, match="not by sklearn_simplernn.save"):
         sklearn_simplernn.load(tmp_path / "plain.skops")
-    assert sklearn_simplernn.load(tmp_path / "plain.skops", allow_version_mismatch=True).n_hidden == 32
+    loaded = sklearn_simplernn.load(tmp_path / "plain.skops", allow_version_mismatch=True)
+    assert loaded.n_hidden == 32
 
 
 @pytest.mark.parametrize("function", ["save", "load"])
@@ -216,7 +217,8 @@ def test_missing_skops_says_how_to_install(monkeypatch, tmp_path, function):
     monkeypatch.setitem(sys.modules, "skops", None)
     monkeypatch.setitem(sys.modules, "skops.io", None)
     call = getattr(sklearn_simplernn, function)
-    args = (SimpleRNNRegressor(), tmp_path / "m.skops") if function == "save" else (tmp_path / "m.skops",)
+    path = tmp_path / "m.skops"
+    args = (SimpleRNNRegressor(), path) if function == "save" else (path,)
     with pytest.raises(ImportError, match=r"sklearn-simplernn\[persistence\]"):
         call(*args)
 

@@ -140,7 +140,8 @@ def test_float32_stays_float32_in_every_form():
     """float32 sequences come back float32 (2-D, 3-D and ragged)."""
     rng = np.random.RandomState(5)
     for X in (rng.randn(3, 4), rng.randn(3, 4, 2), [rng.randn(3), rng.randn(5)]):
-        X32 = X.astype(np.float32) if isinstance(X, np.ndarray) else [x.astype(np.float32) for x in X]
+        X32 = (X.astype(np.float32) if isinstance(X, np.ndarray)
+               else [x.astype(np.float32) for x in X])
         Xt = SequenceScaler().fit(X32).transform(X32)
         dtypes = {x.dtype for x in Xt} if isinstance(Xt, list) else {Xt.dtype}
         assert dtypes == {np.dtype(np.float32)}
@@ -165,7 +166,7 @@ def test_with_mean_and_with_std_switch_each_part_off():
 
 
 def test_set_output_pandas_applies_to_2d_only():
-    """With pandas output, 2-D X gives a DataFrame with X's index and columns; ragged stays a list."""
+    """pandas output: 2-D X becomes a DataFrame with its index and columns; ragged stays a list."""
     X = pd.DataFrame(np.arange(6.0).reshape(3, 2), columns=["lag1", "lag0"], index=[10, 11, 12])
     # pandas output for a 2-D DataFrame, so inverse_transform sees its column names.
     output = "pandas" if isinstance(X, pd.DataFrame) else "default"
@@ -203,7 +204,7 @@ def test_errors_name_the_problem():
 
 
 def test_transformed_target_regressor_on_ragged_X():
-    """TransformedTargetRegressor(SimpleRNNRegressor, StandardScaler) fits ragged X as if y were scaled by hand."""
+    """TransformedTargetRegressor with StandardScaler fits ragged X as if y were scaled by hand."""
     rng = np.random.RandomState(6)
     X = [rng.randn(T) for T in rng.randint(2, 9, 40)]
     y = 1000.0 + 50.0 * np.array([x.sum() for x in X])
@@ -270,7 +271,7 @@ def test_no_look_ahead(mode, transform, horizon):
 
 @pytest.mark.parametrize("mode", list(WINDOW_MODES))
 def test_target_value_is_not_in_its_window(mode):
-    """On levels that rise every day, every input is at or before the origin, strictly below the target."""
+    """On rising levels every input is at or before the origin, strictly below the target."""
     prices = pd.Series(np.arange(1.0, 31.0), index=pd.date_range("2021-01-01", periods=30))
     windows = make_windows(prices, horizon=2, **WINDOW_MODES[mode])
     for x, target, origin, when in zip(windows.X, windows.y, windows.origins, windows.index):
@@ -296,7 +297,7 @@ def test_fixed_windows_of_a_dataframe_match_a_loop():
 
 
 def test_expanding_windows_take_all_history_up_to_lookback():
-    """With min_lookback, each window holds min(available history, lookback) steps ending at its origin."""
+    """With min_lookback, a window holds min(history, lookback) steps ending at its origin."""
     prices = _prices(12)
     windows = make_windows(prices, lookback=5, min_lookback=2, transform="log_return")
     returns = np.log(prices).diff().to_numpy()
@@ -379,7 +380,7 @@ def test_make_windows_errors_are_clear(series, kwargs, message):
 
 
 def test_sp500_windows_on_the_real_series():
-    """On the daily S&P 500, 5-day-ahead log-return windows are dated trading days and invert to the closes."""
+    """On the daily S&P 500, 5-day-ahead targets fall 5 trading days on and invert to the closes."""
     prices = sp500.load()["Adj Close"]
     windows = make_windows(prices, lookback=20, horizon=5, transform="log_return")
     assert windows.X.shape == (len(prices) - 1 - 19 - 5, 20)
