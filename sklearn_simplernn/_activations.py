@@ -19,24 +19,19 @@ def _identity(z, out):
     return out
 
 
-def _tanh(z, out):
-    return np.tanh(z, out=out)
-
-
-def _logistic(z, out):
-    # scipy's expit is the numerically stable logistic: no overflow warning for
-    # large negative z, unlike 1 / (1 + exp(-z)).
-    return expit(z, out=out)
-
-
 def _relu(z, out):
     return np.maximum(z, 0, out=out)
 
 
 ACTIVATIONS = {
     "identity": _identity,
-    "tanh": _tanh,
-    "logistic": _logistic,
+    # The ufuncs themselves where they have the f(z, out) signature: the
+    # recurrence calls f once per time step, and a Python wrapper costs a
+    # tenth of a small tanh.
+    "tanh": np.tanh,
+    # scipy's expit is the numerically stable logistic: no overflow warning for
+    # large negative z, unlike 1 / (1 + exp(-z)).
+    "logistic": expit,
     "relu": _relu,
 }
 
@@ -75,6 +70,42 @@ DERIVATIVES = {
     "tanh": _tanh_derivative,
     "logistic": _logistic_derivative,
     "relu": _relu_derivative,
+}
+
+
+# Slopes: ``slope(a, out)`` writes f'(z) itself into ``out``, where a = f(z).
+# BPTT takes the slopes of every cached a_t in one call over the whole batch
+# (two vectorised passes instead of three small calls per time step), then
+# multiplies e_t into them step by step.
+
+
+def _identity_slope(a, out):
+    out.fill(1)
+    return out
+
+
+def _tanh_slope(a, out):
+    # tanh'(z) = 1 - a^2
+    np.multiply(a, a, out=out)
+    return np.subtract(1, out, out=out)
+
+
+def _logistic_slope(a, out):
+    # logistic'(z) = a (1 - a)
+    np.subtract(1, a, out=out)
+    return np.multiply(out, a, out=out)
+
+
+def _relu_slope(a, out):
+    # 1 where the output is positive, 0 at z = 0 (a subgradient), as above.
+    return np.greater(a, 0, out=out)
+
+
+SLOPES = {
+    "identity": _identity_slope,
+    "tanh": _tanh_slope,
+    "logistic": _logistic_slope,
+    "relu": _relu_slope,
 }
 
 HIDDEN_ACTIVATIONS = ("tanh", "relu", "logistic", "identity")

@@ -18,6 +18,8 @@ rules are the textbook ones, as in scikit-learn's MLP:
       theta <- theta - eta sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
 """
 
+import math
+
 import numpy as np
 
 
@@ -98,12 +100,20 @@ class Adam:
             self.v = np.zeros_like(theta)
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
+        # In place, one temporary per line, and Python-float scalars: an
+        # np.float64 factor would silently turn a float32 update into float64.
         self.m *= b1
         self.m += (1 - b1) * grad
         self.v *= b2
-        self.v += (1 - b2) * grad * grad
-        eta_t = self.eta * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        theta -= eta_t * self.m / (np.sqrt(self.v) + self.epsilon)
+        g2 = np.square(grad)
+        g2 *= 1 - b2
+        self.v += g2
+        eta_t = float(self.eta) * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        step = np.sqrt(self.v)
+        step += self.epsilon
+        np.divide(self.m, step, out=step)
+        step *= eta_t
+        theta -= step
 
     def iteration_ends(self, samples_seen):
         pass

@@ -22,11 +22,28 @@ e_T is injected at its own last step, when it joins the backward sweep.
 
 Vectorised over sequences, looped over time only. The cache is the hidden states
 alone; the step derivatives are recomputed from them.
+
+Cost model. At the batch sizes of mini-batch training (tens of sequences, tens of
+hidden units) one numpy call costs about as much as the arithmetic it does, so the
+loops are written for the fewest calls per step: everything that is not part of
+the recurrence (the input term x_t W_ax + b_a, the slopes f'(z_t), the weight
+gradients) is one vectorised call over all packed rows, leaving three calls per
+step forward (GEMM, add, f) and two backward (multiply, GEMM). The views each
+step works on are built once per batch shape and kept in the :class:`Workspace`.
 """
+
+import math
 
 import numpy as np
 
-from ._activations import ACTIVATIONS, DERIVATIVES
+from ._activations import ACTIVATIONS, SLOPES
+
+# The backward sweep rounds e_t to a grid far below its largest entry every this
+# many steps, so that a vanishing gradient becomes zeros rather than subnormal
+# numbers (see _flush_constant).
+_FLUSH_EVERY = 8
+# Step plans kept per workspace (one per batch shape in use).
+_MAX_PLANS = 16
 
 
 class Workspace:
@@ -34,18 +51,42 @@ class Workspace:
 
     ``get(name, shape, dtype)`` returns a C-contiguous array of that shape that
     may hold garbage; it is reallocated only when a larger one is needed.
+    ``plan(key, build)`` keeps the per-step views of a batch shape; any
+    reallocation drops them, since they may point into the old buffer.
+    ``memo`` holds small per-fit constants (e.g. the L2 penalty mask).
     """
 
     def __init__(self):
         self._buffers = {}
+        self._plans = {}
+        self.memo = {}
 
     def get(self, name, shape, dtype):
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         buf = self._buffers.get(name)
         if buf is None or buf.size < size or buf.dtype != dtype:
             buf = np.empty(max(size, 1), dtype=dtype)
             self._buffers[name] = buf
+            self._plans.clear()
         return buf[:size].reshape(shape)
+
+    def ones(self, n, dtype):
+        """A read-only vector of n ones."""
+        key = ("ones", np.dtype(dtype))
+        buf = self.memo.get(key)
+        if buf is None or buf.size < n:
+            buf = np.ones(max(n, 1), dtype=dtype)
+            buf.flags.writeable = False
+            self.memo[key] = buf
+        return buf[:n]
+
+    def plan(self, key, build):
+        steps = self._plans.get(key)
+        if steps is None:
+            if len(self._plans) >= _MAX_PLANS:
+                self._plans.clear()
+            steps = self._plans[key] = build()
+        return steps
 
 
 def forward(params, batch, activation, ws, cache=True):
@@ -74,40 +115,53 @@ def forward(params, batch, activation, ws, cache=True):
     f = ACTIVATIONS[activation]
     dtype = batch.X.dtype
     n_hidden = W_aa.shape[0]
-    off = batch.offsets.tolist()
-    B = int(batch.batch_sizes[0])
+    B = len(batch)
     tmp = ws.get("step", (B, n_hidden), dtype)
     if cache:
-        # One GEMM for the input term of every step: x_t W_ax + b_a.
-        A = ws.get("A", (off[-1], n_hidden), dtype)
-        np.matmul(batch.X, W_ax, out=A)
+        A = ws.get("A", (batch.n_rows, n_hidden), dtype)
+        steps = ws.plan(("forward", batch.key, n_hidden, dtype),
+                        lambda: _forward_steps(batch, A, tmp))
+        # One GEMM for the input term of every step: z_t = x_t W_ax + b_a so far.
+        np.dot(batch.X, W_ax, out=A)
         A += b_a
-        for t in range(batch.n_steps):
-            lo, hi = off[t], off[t + 1]
-            z = A[lo:hi]
-            if t:
-                n = hi - lo
-                # a_{t-1} of the n running sequences: first n rows of step t-1.
-                np.matmul(A[off[t - 1] : off[t - 1] + n], W_aa, out=tmp[:n])
-                z += tmp[:n]
-            f(z, out=z)
+        a_1 = A[:B]
+        f(a_1, out=a_1)  # a_0 = 0: no recurrent term at the first step
+        for z, a_prev, z_rec in steps:
+            np.dot(a_prev, W_aa, out=z_rec)  # a_{t-1} W_aa, the n_t running rows
+            np.add(z, z_rec, out=z)
+            f(z, out=z)  # a_t
         return A, A[batch.last]
     # Prediction: a_t overwrites a_{t-1} in place; finished sequences keep
     # their last state in rows the loop no longer touches.
     a = ws.get("a", (B, n_hidden), dtype)
     xw = ws.get("xw", (B, n_hidden), dtype)
     X = batch.X
+    off = batch.offsets.tolist()
     for t in range(batch.n_steps):
         lo, hi = off[t], off[t + 1]
         n = hi - lo
         z = xw[:n]
-        np.matmul(X[lo:hi], W_ax, out=z)
+        np.dot(X[lo:hi], W_ax, out=z)
         z += b_a
         if t:
-            np.matmul(a[:n], W_aa, out=tmp[:n])
+            np.dot(a[:n], W_aa, out=tmp[:n])
             z += tmp[:n]
         f(z, out=a[:n])
     return None, a
+
+
+def _forward_steps(batch, A, tmp):
+    """(z_t, a_{t-1}, scratch) views for the steps t >= 1 of ``batch``.
+
+    The running sequences at step t are the first n_t rows of step t - 1's block
+    (sorted by decreasing length), so a_{t-1} is a contiguous slice.
+    """
+    off = batch.offsets.tolist()
+    return [
+        (A[off[t] : off[t + 1]], A[off[t - 1] : off[t - 1] + n], tmp[:n])
+        for t, n in enumerate(batch.batch_sizes.tolist())
+        if t
+    ]
 
 
 def backward(params, batch, A, a_T, dZo, activation, grads, ws, e_sq=None):
@@ -134,43 +188,91 @@ def backward(params, batch, A, a_T, dZo, activation, grads, ws, e_sq=None):
     """
     W_aa, W_ya = params[1], params[3]
     dW_ax, dW_aa, db_a, dW_ya, db_y = grads
-    f_prime = DERIVATIVES[activation]
     dtype = A.dtype
     n_hidden = W_aa.shape[0]
-    sizes = batch.batch_sizes.tolist() + [0]
-    off = batch.offsets.tolist()
-    B = sizes[0]
+    B = len(batch)
 
     # Output layer.
-    np.matmul(a_T.T, dZo, out=dW_ya)
+    np.dot(a_T.T, dZo, out=dW_ya)
     np.sum(dZo, axis=0, out=db_y)
-    e_T = ws.get("e_T", (B, n_hidden), dtype)
-    np.matmul(dZo, W_ya.T, out=e_T)
-
-    # Backward through time. e[:n_t] holds e_t for the running sequences.
-    dZ = ws.get("dZ", A.shape, dtype)  # delta_t for every packed row
+    # e[:n_t] holds e_t of the running sequences. It starts as e_T for every
+    # sequence: the sweep only writes rows [:n_t] at step t, so the row of a
+    # sequence ending at step t still holds its dJ/da_T when the sweep gets there.
     e = ws.get("e", (B, n_hidden), dtype)
-    for t in range(batch.n_steps - 1, -1, -1):
-        lo, hi = off[t], off[t + 1]
-        n, n_next = hi - lo, sizes[t + 1]
-        if n_next < n:
-            # Sequences whose last step is t receive dJ/da_T here (rows
-            # n_next..n are exactly those, by the decreasing-length sort).
-            e[n_next:n] = e_T[n_next:n]
-        if e_sq is not None:
-            _add_distance_norms(e_sq, e[:n], batch, t)
-        delta = dZ[lo:hi]
-        f_prime(A[lo:hi], e[:n], out=delta)  # delta_t = e_t * f'(z_t)
-        if t:
-            np.matmul(delta, W_aa.T, out=e[:n])  # e_{t-1} = delta_t W_aa^T
+    np.dot(dZo, W_ya.T, out=e)
+    c = _flush_constant(e)
 
-    # The weight gradients sum over steps: one GEMM each over all packed rows.
-    np.matmul(batch.X.T, dZ, out=dW_ax)
-    np.sum(dZ, axis=0, out=db_a)
+    # f'(z_t) for every packed row at once, from the cached a_t; the sweep turns
+    # each step's block into delta_t = e_t * f'(z_t) in place.
+    dZ = ws.get("dZ", A.shape, dtype)
+    SLOPES[activation](A, out=dZ)
+    steps = ws.plan(("backward", batch.key, n_hidden, dtype),
+                    lambda: _backward_steps(batch, dZ, e))
+    W_aa_T = W_aa.T
+    if e_sq is None:
+        for delta, e_t, flush in steps:  # t = T_max - 1 down to 1
+            np.multiply(delta, e_t, out=delta)  # delta_t = e_t * f'(z_t)
+            np.dot(delta, W_aa_T, out=e_t)  # e_{t-1} = delta_t W_aa^T
+            if flush and c:
+                e_t += c  # rounds |e| < ulp(c) / 2 to exactly 0
+                e_t -= c
+    else:
+        for t, (delta, e_t, flush) in zip(range(batch.n_steps - 1, 0, -1), steps):
+            _add_distance_norms(e_sq, e_t, batch, t)
+            np.multiply(delta, e_t, out=delta)
+            np.dot(delta, W_aa_T, out=e_t)
+            if flush and c:
+                e_t += c
+                e_t -= c
+        _add_distance_norms(e_sq, e, batch, 0)
+    delta_1 = dZ[:B]
+    np.multiply(delta_1, e, out=delta_1)
+
+    # The weight gradients sum over steps: one GEMM each over all packed rows
+    # (the bias as ones^T dZ: a GEMV is ~20x faster than numpy's column sum).
+    np.dot(batch.X.T, dZ, out=dW_ax)
+    np.dot(ws.ones(dZ.shape[0], dtype), dZ, out=db_a)
     if batch.n_steps > 1:
-        np.matmul(A[batch.prev].T, dZ[off[1] :], out=dW_aa)
+        if isinstance(batch.prev, slice):
+            A_prev = A[batch.prev]
+        else:
+            A_prev = ws.get("A_prev", (len(batch.prev), n_hidden), dtype)
+            np.take(A, batch.prev, axis=0, out=A_prev)
+        np.dot(A_prev.T, dZ[B:], out=dW_aa)
     else:
         dW_aa[...] = 0
+
+
+def _backward_steps(batch, dZ, e):
+    """(delta_t, e_t, flush?) views for t = T_max - 1 down to 1."""
+    off = batch.offsets.tolist()
+    sizes = batch.batch_sizes.tolist()
+    T = len(sizes)
+    return [
+        (dZ[off[t] : off[t + 1]], e[: sizes[t]], (T - t) % _FLUSH_EVERY == 0)
+        for t in range(T - 1, 0, -1)
+    ]
+
+
+def _flush_constant(e_T):
+    """The c of the flush e <- (e + c) - c, or 0 to skip it.
+
+    A gradient that vanishes through time shrinks by a roughly constant factor
+    per step and, over a long enough sequence, reaches subnormal numbers, on
+    which x86 arithmetic is many times slower (float32 after ~100 steps). Adding
+    and subtracting a power of two c leaves every |e| >> c unchanged and rounds
+    every |e| < ulp(c) / 2 to exactly zero, after which it stays zero; values in
+    between move by at most ulp(c) / 2. With c = 2^-(p+1) max|e_T| (p mantissa
+    bits) that is at most 2^-(2p+2) max|e_T|, far below the rounding error of
+    the gradient sums themselves (2^-p relative), so the gradient is exact to
+    working precision. c is kept large enough that ulp(c) is a normal number.
+    """
+    scale = float(np.max(np.abs(e_T))) if e_T.size else 0.0
+    if not 0.0 < scale < math.inf:
+        return 0.0
+    info = np.finfo(e_T.dtype)
+    exponent = max(math.frexp(scale)[1] - (info.nmant + 1), info.minexp + info.nmant)
+    return math.ldexp(1.0, exponent)
 
 
 def _add_distance_norms(e_sq, e, batch, t):

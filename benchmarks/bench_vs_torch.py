@@ -1,0 +1,401 @@
+"""SimpleRNNRegressor against PyTorch's nn.RNN on the CPU, in one run.
+
+Both sides train the same model on the same data from the same initial weights:
+one Elman layer a_t = tanh(x_t W_ax + a_{t-1} W_aa + b_a) read at its last step
+by a linear output O = a_T W_ya + b_y, with the same optimizer, learning rate,
+batch size and number of epochs. The torch model is ``nn.RNN(tanh,
+batch_first=True)`` + ``nn.Linear`` on h_n, with ``bias_hh`` fixed at zero (so its
+parameters are exactly W_ax^T, W_aa^T, b_a, W_ya^T, b_y; a second, redundant bias
+would change Adam's steps). Ragged batches go through ``pack_padded_sequence``.
+
+Loss scaling. Our objective with ``alpha=0`` and unit weights is
+J = (1/N) sum_i 0.5 ||y_i - O_i||^2; torch's ``MSELoss`` is the plain mean of the
+squared errors, twice J for one output. The torch side minimises
+``0.5 * mse_loss`` so both optimise the *same* function: the same gradients, the
+same Adam steps (Adam is scale-invariant only up to epsilon) and the same L-BFGS
+line searches. "loss" columns are that J on the whole training set after
+training, evaluated the same way for both.
+
+Timing. Our time is ``fit`` (``predict`` for the predict workload), validation
+included; torch's is its training loop (or forward under ``no_grad``), tensor
+conversion included. Medians over ``--repeats`` runs, the two sides
+alternating. One thread on each side is the primary setting (threadpoolctl for
+numpy's BLAS, ``torch.set_num_threads``); two threads each are also reported.
+Our ``fit`` limits BLAS to one thread by itself; ``predict`` does not.
+
+Lower bound. ``bound`` is the FLOPs of the workload's matrix products (forward
+and backward, every epoch or function evaluation) divided by the GEMM rate
+numpy reaches on this machine for a 512 x 512 product with the same dtype and
+threads; ``ours/bound`` says how far our time is from pure arithmetic.
+
+    python benchmarks/bench_vs_torch.py                    # everything (a few minutes)
+    python benchmarks/bench_vs_torch.py --quick            # one repeat, one thread
+    python benchmarks/bench_vs_torch.py --workloads small,ragged --dtypes float32
+
+Install torch only as the pinned CPU build: ``pip install torch==2.13.0``.
+"""
+
+import argparse
+import platform
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_info, threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.utils import check_random_state  # noqa: E402
+
+from sklearn_simplernn import SimpleRNNRegressor  # noqa: E402
+from sklearn_simplernn._params import ParamLayout, init_params  # noqa: E402
+
+SEED = 0
+LR = 0.01
+
+# (N, lengths, features D, hidden H, batch, solver, epochs/iterations)
+WORKLOADS = {
+    "small": dict(N=2000, T=50, D=1, H=32, batch=64, solver="adam", epochs=5),
+    "wide": dict(N=2000, T=50, D=8, H=128, batch=64, solver="adam", epochs=5),
+    "long": dict(N=500, T=500, D=1, H=32, batch=50, solver="adam", epochs=3),
+    "ragged": dict(N=2000, T=(10, 100), D=1, H=32, batch=64, solver="adam", epochs=5),
+    "lbfgs": dict(N=1000, T=50, D=1, H=32, batch=None, solver="lbfgs", epochs=50),
+    "predict": dict(N=20000, T=50, D=1, H=32, batch=None, solver="predict", epochs=0),
+}
+
+# Ratio torch time / our time to reach, one thread each (issue 4).
+TARGETS = {
+    "float64": {"small": 3, "ragged": 4, "long": 4, "wide": 0.8, "lbfgs": 0.8, "predict": 1.5},
+    "float32": {"small": 5, "ragged": 8, "long": 8, "wide": 1.3, "lbfgs": 1.2, "predict": 2},
+}
+
+
+# ---------------------------------------------------------------------------
+# Data
+
+
+def make_data(w, dtype):
+    """Deterministic sequences; the target needs memory (a decaying sum of x) plus noise."""
+    rng = np.random.RandomState(SEED)
+    N, D = w["N"], w["D"]
+    if isinstance(w["T"], tuple):
+        lengths = rng.randint(w["T"][0], w["T"][1] + 1, size=N)
+    else:
+        lengths = np.full(N, w["T"])
+    T_max = int(lengths.max())
+    padded = np.zeros((N, T_max, D))
+    y = np.empty(N)
+    mix = rng.uniform(-1, 1, size=D) / np.sqrt(D)
+    for i, T in enumerate(lengths):
+        x = rng.standard_normal((T, D))
+        padded[i, :T] = x
+        decay = 0.8 ** np.arange(T)[::-1]
+        y[i] = np.tanh(0.5 * decay @ (x @ mix)) + 0.1 * x[-1, 0]
+    # Noise puts a floor of 0.5 * 0.1^2 = 0.005 under J, so that final losses
+    # compare optimisation results rather than round-off on a perfect fit.
+    y += 0.1 * rng.standard_normal(N)
+    padded = padded.astype(dtype)
+    y = y.astype(dtype)
+    ragged = isinstance(w["T"], tuple)
+    X_ours = [padded[i, :T] for i, T in enumerate(lengths)] if ragged else padded
+    return X_ours, padded, y, lengths
+
+
+def initial_theta(w, dtype):
+    """The initial weights our fit draws for random_state=SEED (shared with torch).
+
+    Also returns the random state as our fit leaves it after the draw: it then
+    shuffles each epoch with ``rng.permutation(N)``, and torch is given the
+    same permutations, hence the very same mini-batches.
+    """
+    layout = ParamLayout(w["D"], w["H"], 1)
+    rng = check_random_state(SEED)
+    theta = init_params(layout, "tanh", rng, dtype)
+    return layout, theta, rng
+
+
+# ---------------------------------------------------------------------------
+# Our side
+
+
+def our_estimator(w):
+    common = dict(n_hidden=w["H"], activation="tanh", alpha=0.0, random_state=SEED)
+    if w["solver"] == "adam":
+        # tol=0 and n_iter_no_change > epochs: exactly ``epochs`` passes, like torch.
+        return SimpleRNNRegressor(
+            solver="adam", batch_size=w["batch"], learning_rate_init=LR,
+            max_iter=w["epochs"], shuffle=True, tol=0.0,
+            n_iter_no_change=w["epochs"] + 1, **common,
+        )
+    return SimpleRNNRegressor(solver="lbfgs", max_iter=w["epochs"], tol=0.0, **common)
+
+
+def run_ours(w, X, y, fitted=None):
+    if w["solver"] == "predict":
+        t0 = time.perf_counter()
+        pred = fitted.predict(X)
+        return time.perf_counter() - t0, pred
+    est = our_estimator(w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        t0 = time.perf_counter()
+        est.fit(X, y)
+        elapsed = time.perf_counter() - t0
+    return elapsed, est
+
+
+# ---------------------------------------------------------------------------
+# Torch side
+
+
+class TorchRNN(torch.nn.Module):
+    def __init__(self, D, H):
+        super().__init__()
+        self.rnn = torch.nn.RNN(D, H, nonlinearity="tanh", batch_first=True)
+        self.out = torch.nn.Linear(H, 1)
+
+    def forward(self, x):
+        _, h = self.rnn(x)
+        return self.out(h[0])
+
+
+def torch_model(w, theta, layout, dtype):
+    """nn.RNN + nn.Linear holding our theta; bias_hh fixed at zero."""
+    model = TorchRNN(w["D"], w["H"]).to(getattr(torch, dtype))
+    W_ax, W_aa, b_a, W_ya, b_y = (torch.from_numpy(np.array(p)) for p in layout.unpack(theta))
+    with torch.no_grad():
+        model.rnn.weight_ih_l0.copy_(W_ax.T)
+        model.rnn.weight_hh_l0.copy_(W_aa.T)
+        model.rnn.bias_ih_l0.copy_(b_a)
+        model.rnn.bias_hh_l0.zero_()
+        model.out.weight.copy_(W_ya.T)
+        model.out.bias.copy_(b_y)
+    model.rnn.bias_hh_l0.requires_grad_(False)
+    return model
+
+
+def torch_inputs(Xt, lengths_t, idx, ragged):
+    xb = Xt[idx]
+    if ragged:
+        xb = torch.nn.utils.rnn.pack_padded_sequence(
+            xb, lengths_t[idx], batch_first=True, enforce_sorted=False
+        )
+    return xb
+
+
+def run_torch(w, padded, y, lengths, theta, layout, dtype, model=None):
+    ragged = isinstance(w["T"], tuple)
+    if w["solver"] == "predict":
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            pred = model(torch.from_numpy(padded)).numpy()[:, 0]
+        return time.perf_counter() - t0, pred
+    model = torch_model(w, theta, layout, dtype)
+    rng = initial_theta(w, dtype)[2]
+    params = [p for p in model.parameters() if p.requires_grad]
+    t0 = time.perf_counter()
+    Xt, yt = torch.from_numpy(padded), torch.from_numpy(y)[:, None]
+    lengths_t = torch.from_numpy(lengths)
+    N = len(y)
+    if w["solver"] == "adam":
+        opt = torch.optim.Adam(params, lr=LR, betas=(0.9, 0.999), eps=1e-8)
+        for _ in range(w["epochs"]):
+            perm = torch.from_numpy(rng.permutation(N))
+            for i in range(0, N, w["batch"]):
+                idx = perm[i : i + w["batch"]]
+                opt.zero_grad(set_to_none=True)
+                out = model(torch_inputs(Xt, lengths_t, idx, ragged))
+                loss = 0.5 * torch.nn.functional.mse_loss(out, yt[idx])
+                loss.backward()
+                opt.step()
+    else:
+        # scipy's L-BFGS-B keeps 10 corrections and line-searches (Wolfe) every step.
+        opt = torch.optim.LBFGS(
+            params, lr=1, max_iter=w["epochs"], max_eval=15000, history_size=10,
+            tolerance_grad=0.0, tolerance_change=0.0, line_search_fn="strong_wolfe",
+        )
+        xb = torch_inputs(Xt, lengths_t, slice(None), ragged)
+
+        def closure():
+            opt.zero_grad(set_to_none=True)
+            loss = 0.5 * torch.nn.functional.mse_loss(model(xb), yt)
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+    return time.perf_counter() - t0, model
+
+
+def torch_predict(model, padded, lengths, ragged):
+    with torch.no_grad():
+        x = torch.from_numpy(padded)
+        if ragged:
+            x = torch.nn.utils.rnn.pack_padded_sequence(
+                x, torch.from_numpy(lengths), batch_first=True, enforce_sorted=False
+            )
+        return model(x).numpy()[:, 0]
+
+
+# ---------------------------------------------------------------------------
+# Lower bound
+
+
+def gemm_rate(dtype, n=512):
+    """FLOP/s of one n x n x n numpy matmul (best of a few)."""
+    a = np.random.RandomState(0).standard_normal((n, n)).astype(dtype)
+    out = np.empty_like(a)
+    np.matmul(a, a, out=out)
+    best = np.inf
+    for _ in range(5):
+        t0 = time.perf_counter()
+        np.matmul(a, a, out=out)
+        best = min(best, time.perf_counter() - t0)
+    return 2.0 * n**3 / best
+
+
+def matmul_flops(w, lengths, n_iter):
+    """FLOPs of the matrix products of training (or prediction), K = 1 output."""
+    D, H, K, N = w["D"], w["H"], 1, w["N"]
+    rows = int(lengths.sum())
+    forward = 2 * rows * D * H + 2 * (rows - N) * H * H + 2 * N * H * K
+    if w["solver"] == "predict":
+        return forward
+    # e_{t-1} = delta_t W_aa^T, dW_ax, dW_aa, and the output layer's dW_ya and e_T.
+    backward = 2 * rows * D * H + 4 * (rows - N) * H * H + 4 * N * H * K
+    if w["solver"] == "adam":
+        return w["epochs"] * (forward + backward)
+    return n_iter * (forward + backward)  # at least one evaluation per iteration
+
+
+# ---------------------------------------------------------------------------
+
+
+def full_loss(pred, y):
+    """J = mean 0.5 (y - O)^2 on the training set, in float64."""
+    r = np.asarray(pred, dtype=np.float64) - y.astype(np.float64)
+    return 0.5 * float(r @ r) / len(r)
+
+
+def bench(name, dtype, threads, repeats, rates):
+    w = WORKLOADS[name]
+    X, padded, y, lengths = make_data(w, dtype)
+    ragged = isinstance(w["T"], tuple)
+    layout, theta, _ = initial_theta(w, dtype)
+    ours_t, torch_t = [], []
+    fitted = model = None
+    if w["solver"] == "predict":
+        # Any weights will do; take those of a short fit, and copy them to torch.
+        fitted = SimpleRNNRegressor(n_hidden=w["H"], solver="lbfgs", max_iter=5,
+                                    random_state=SEED, alpha=0.0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fitted.fit(X[:500], y[:500])
+        trained = layout.pack([fitted.input_weights_, fitted.recurrent_weights_,
+                               fitted.hidden_bias_, fitted.output_weights_,
+                               fitted.output_bias_], dtype=dtype)
+        model = torch_model(w, trained, layout, dtype)
+    with threadpool_limits(limits=threads, user_api="blas"):
+        torch.set_num_threads(threads)
+        for _ in range(repeats):
+            t, ours = run_ours(w, X, y, fitted)
+            ours_t.append(t)
+            t, theirs = run_torch(w, padded, y, lengths, theta, layout, dtype, model)
+            torch_t.append(t)
+    if w["solver"] == "predict":
+        loss_ours, loss_torch = full_loss(ours, y), full_loss(theirs, y)
+        n_iter = 1
+    else:
+        loss_ours = full_loss(ours.predict(X), y)
+        loss_torch = full_loss(torch_predict(theirs, padded, lengths, ragged), y)
+        n_iter = ours.n_iter_
+    ours_med, torch_med = statistics.median(ours_t), statistics.median(torch_t)
+    bound = matmul_flops(w, lengths, n_iter) / rates[(dtype, threads)]
+    return {
+        "workload": name, "dtype": dtype, "threads": threads,
+        "ours": ours_med, "torch": torch_med, "ratio": torch_med / ours_med,
+        "target": TARGETS[dtype][name], "loss_ours": loss_ours, "loss_torch": loss_torch,
+        "bound": bound,
+    }
+
+
+def format_row(r):
+    target = r["target"] if r["threads"] == 1 else None
+    met = "" if target is None else ("yes" if r["ratio"] >= target else "NO")
+    loss_ok = abs(r["loss_ours"] - r["loss_torch"]) <= 0.1 * r["loss_torch"]
+    return (
+        f"| {r['workload']:<7} | {r['dtype']} | {r['threads']} | {r['ours']:8.3f} | "
+        f"{r['torch']:8.3f} | {r['ratio']:6.2f} | "
+        f"{'' if target is None else '>= ' + str(target):>7} {met:>3} | "
+        f"{r['loss_ours']:.5f} | {r['loss_torch']:.5f} | {'yes' if loss_ok else 'NO':>3} | "
+        f"{r['bound']:7.3f} | {r['ours'] / r['bound']:6.1f} |"
+    )
+
+
+HEADER = (
+    "| workload | dtype | threads | ours (s) | torch (s) | torch/ours | target | "
+    "loss ours | loss torch | within 10% | bound (s) | ours/bound |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def machine():
+    blas = [f"{i['internal_api']} {i.get('version')} ({i.get('architecture')})"
+            for i in threadpool_info() if i["user_api"] == "blas"]
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{cpu}, {len(__import__('os').sched_getaffinity(0))} cores; Python "
+            f"{platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}, "
+            f"BLAS {', '.join(blas)}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--dtypes", default="float64,float32")
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="one repeat, one thread")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeats, args.threads = 1, "1"
+    names = args.workloads.split(",")
+    unknown = set(names) - set(WORKLOADS)
+    if unknown:
+        parser.error(f"unknown workloads {sorted(unknown)}; choose from {list(WORKLOADS)}")
+    dtypes = args.dtypes.split(",")
+    threads = [int(t) for t in args.threads.split(",")]
+
+    print(f"Machine: {machine()}")
+    print(f"Command: python benchmarks/bench_vs_torch.py {' '.join(argv or sys.argv[1:])}")
+    rates = {}
+    for dtype in dtypes:
+        for n in threads:
+            with threadpool_limits(limits=n, user_api="blas"):
+                rates[(dtype, n)] = gemm_rate(dtype)
+    print("numpy GEMM rate (512^3): " + ", ".join(
+        f"{d} {n} thread(s) {r / 1e9:.1f} GFLOP/s" for (d, n), r in rates.items()))
+    print(f"Median of {args.repeats} run(s).\n")
+    print(HEADER, flush=True)
+    results = []
+    for n in threads:
+        for dtype in dtypes:
+            for name in names:
+                r = bench(name, dtype, n, args.repeats, rates)
+                results.append(r)
+                print(format_row(r), flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    main()
