@@ -53,7 +53,9 @@ def main(argv):
     elif task == "test":
         run(PYTHON, "-m", "pytest", *argv[2:], env=env)
     elif task == "docs":
-        run(PYTHON, "-m", "sphinx", "-W", "-b", "html", "docs", "docs/_build/html", env=env)
+        # Extra arguments go to Sphinx, e.g. -D plot_gallery=0 to skip running the examples.
+        run(PYTHON, "-m", "sphinx", "-W", "-b", "html", *argv[2:], "docs", "docs/_build/html",
+            env=env)
     elif task == "bench":
         run(PYTHON, "benchmarks/bench_vs_torch.py", *argv[2:], env=env)
     return 0
