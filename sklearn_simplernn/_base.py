@@ -99,6 +99,9 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
     (the early-stopping score on the loss's predictions).
     """
 
+    # Fitted state that is not public (restored with the rest when a fit fails).
+    _private_state = ("_optimizer",)
+
     _parameter_constraints = {
         "n_hidden": [Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
@@ -221,7 +224,7 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         """
         def state_keys():
             return [k for k in vars(self)
-                    if (k.endswith("_") and not k.startswith("_")) or k == "_optimizer"]
+                    if (k.endswith("_") and not k.startswith("_")) or k in self._private_state]
 
         saved = {k: getattr(self, k) for k in state_keys()}
         try:

@@ -3,7 +3,6 @@
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
@@ -87,11 +86,12 @@ class SimpleRNNClassifier(ClassifierMixin, BaseSimpleRNN):
     """
 
     _y_numeric = False
+    _private_state = BaseSimpleRNN._private_state + ("_y_type",)
 
     # -- hooks of BaseSimpleRNN -------------------------------------------
 
     def _make_loss(self):
-        if self._label_binarizer.y_type_ == "multiclass":
+        if self._y_type == "multiclass":
             return SoftmaxLoss()
         return LogLoss()
 
@@ -100,37 +100,45 @@ class SimpleRNNClassifier(ClassifierMixin, BaseSimpleRNN):
             y = column_or_1d(y, warn=True)  # a column is one target, not a label matrix
         check_classification_targets(y)
         if reset:
-            binarizer = LabelBinarizer()
-            if classes is not None:
-                if type_of_target(y) == "multilabel-indicator":
-                    binarizer.fit(y)
-                else:
-                    binarizer.fit(np.asarray(classes))
+            self._y_type = type_of_target(y)
+            if self._y_type == "multilabel-indicator":
+                self.classes_ = np.arange(y.shape[1])
             else:
-                binarizer.fit(y)
-            if binarizer.y_type_ != "multilabel-indicator" and len(binarizer.classes_) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes; the "
-                    f"data contains only one class: {binarizer.classes_[0]!r}."
-                )
-            self._label_binarizer = binarizer
-            self.classes_ = binarizer.classes_
-        elif self._label_binarizer.y_type_ != "multilabel-indicator":
-            unseen = np.setdiff1d(np.unique(y), self.classes_)
-            if len(unseen):
-                raise ValueError(
-                    f"y contains labels {list(unseen)} that are not in classes_ "
-                    f"{list(self.classes_)}; pass every class to the first partial_fit."
-                )
-        return self._label_binarizer.transform(y).astype(dtype, copy=False)
+                self.classes_ = np.unique(y if classes is None else np.asarray(classes))
+                if len(self.classes_) < 2:
+                    raise ValueError(
+                        f"{type(self).__name__} needs samples of at least 2 classes; the "
+                        f"data contains only one class: {self.classes_[0]!r}."
+                    )
+                self._y_type = "binary" if len(self.classes_) == 2 else "multiclass"
+        if self._y_type == "multilabel-indicator":
+            return np.asarray(y, dtype=dtype)
+        codes = np.searchsorted(self.classes_, y)
+        codes = np.minimum(codes, len(self.classes_) - 1)
+        unseen = self.classes_[codes] != y
+        if unseen.any():
+            raise ValueError(
+                f"y contains labels {list(np.unique(np.asarray(y)[unseen]))} that are not in "
+                f"classes_ {list(self.classes_)}; pass every class to the first partial_fit."
+            )
+        if self._y_type == "binary":  # one logistic output: P(classes_[1])
+            return (codes == 1).astype(dtype)[:, None]
+        return np.eye(len(self.classes_), dtype=dtype)[codes]  # one-hot for the softmax
+
+    def _labels(self, p):
+        """Labels from probabilities (or from targets encoded by _prepare_y)."""
+        if self._y_type == "multilabel-indicator":
+            return (p > 0.5).astype(int)
+        if self._y_type == "binary":
+            return self.classes_[(p[:, 0] > 0.5).astype(int)]
+        return self.classes_[p.argmax(axis=1)]
 
     def _validation_score(self, y_true, y_pred, sample_weight):
-        lb = self._label_binarizer
-        return accuracy_score(lb.inverse_transform(y_true), lb.inverse_transform(y_pred),
+        return accuracy_score(self._labels(y_true), self._labels(y_pred),
                               sample_weight=sample_weight)
 
     def _stratify(self, y):
-        if self._label_binarizer.y_type_ == "multilabel-indicator":
+        if self._y_type == "multilabel-indicator":
             return None
         return y.argmax(axis=1) if y.shape[1] > 1 else y[:, 0]
 
@@ -196,12 +204,12 @@ n_timesteps, n_step_features), list of array-like, or DataFrame
         """
         z = self._predict_logits(X)
         p = self._make_loss().predict(z)
-        if self._label_binarizer.y_type_ != "multiclass":
+        if self._y_type != "multiclass":
             # A saturated sigmoid rounds to exactly 0 or 1; keep probabilities
             # strictly inside (0, 1), as scikit-learn expects of a probability.
             eps = np.finfo(p.dtype).eps
             np.clip(p, eps, 1 - eps, out=p)
-        if self._label_binarizer.y_type_ == "binary":
+        if self._y_type == "binary":
             return np.hstack([1 - p, p])
         return p
 
@@ -218,7 +226,7 @@ n_timesteps, n_step_features), list of array-like, or DataFrame
         """
         z = self._predict_logits(X)
         loss = self._make_loss()
-        if self._label_binarizer.y_type_ == "binary":
+        if self._y_type == "binary":
             return np.hstack([loss.log_predict(-z), loss.log_predict(z)])
         return loss.log_predict(z)
 
@@ -234,7 +242,7 @@ n_timesteps, n_step_features), list of array-like, or DataFrame
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
         z = self._predict_logits(X)
-        return self._label_binarizer.inverse_transform(self._make_loss().predict(z))
+        return self._labels(self._make_loss().predict(z))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
