@@ -67,20 +67,46 @@ sphinx_gallery_conf = {
 
 
 # -- docstring fixes -------------------------------------------------------
-# Shapes in docstrings name fitted attributes, e.g. "of shape
-# (n_step_features_, n_hidden)"; in reStructuredText a trailing underscore
-# makes a link. Escape it so the name is printed as written.
-_SHAPE_NAME = re.compile(r"\b([A-Za-z]\w*?)_(?=[,)])")
+# Docstrings name fitted attributes in plain text, e.g. "of shape
+# (n_step_features_, n_hidden)" or "n_outputs_ = 1"; in reStructuredText a
+# word with a trailing underscore is a link to a target of that name. Escape
+# the underscore (outside backticks, literal blocks, doctests and numpydoc
+# item names) so the name is printed as written.
+_TRAILING_UNDERSCORE = re.compile(r"(?<![\w\\])([A-Za-z]\w*?)_(?!\w)")
+_BACKTICKS = re.compile(r"(``.*?``|`[^`]*`)")
+_ITEM = re.compile(r"^(\s*[\w*][\w*, ]*?\s:\s?)(.*)$")
 # scikit-learn's inherited docstrings (score, get_params, ...) point into
 # scikit-learn's documentation with :ref:, which is not part of this build.
 _REF = re.compile(r":ref:`([^`<]*?)\s*(?:<[^`>]*>)?`")
 
 
+def _escape(text):
+    parts = _BACKTICKS.split(text)
+    parts[::2] = [_TRAILING_UNDERSCORE.sub(r"\1\\_", part) for part in parts[::2]]
+    return "".join(parts)
+
+
 def _fix_docstring(app, what, name, obj, options, lines):
     from_sklearn = getattr(obj, "__module__", "").startswith("sklearn.")
+    literal_indent = None  # indent of the paragraph that opened a literal block
+    in_doctest = False
     for i, line in enumerate(lines):
-        if "shape (" in line or "shape=(" in line:
-            line = _SHAPE_NAME.sub(r"\1\\_", line)
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if literal_indent is not None and stripped and indent <= literal_indent:
+            literal_indent = None
+        if stripped.startswith(">>>"):
+            in_doctest = True
+        elif not stripped:
+            in_doctest = False
+        if literal_indent is None and not in_doctest:
+            item = _ITEM.match(line)
+            if item:
+                line = item.group(1) + _escape(item.group(2))
+            else:
+                line = _escape(line)
+            if stripped.endswith("::"):
+                literal_indent = indent
         if from_sklearn:
             line = _REF.sub(lambda m: f"``{m.group(1)}``", line)
         lines[i] = line

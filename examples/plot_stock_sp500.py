@@ -265,7 +265,24 @@ abs_table = pd.DataFrame({
 }).T
 with pd.option_context("display.float_format", "{:.4f}".format):
     print(abs_table)
-print(f"total runtime {time.perf_counter() - start_time:.1f} s")
+
+# %%
+# The forecasts of the size of the move follow the volatility regimes: quiet
+# in 2017, spikes in August 2015, February 2018 and late 2018.
+
+fig, ax = plt.subplots(figsize=(9, 3.5), constrained_layout=True)
+ax.plot(test.index, 100 * abs_test, color="lightgray", lw=0.8, label="actual |return|")
+ax.plot(test.index, 100 * abs_forecasts["ridge, 5 lags"], color="tab:blue", lw=1,
+        label="ridge, 5 lags")
+ax.plot(test.index, 100 * abs_forecasts["SimpleRNN, 5-60 day windows"], color="tab:red",
+        lw=1, label="SimpleRNN")
+ax.set_xlabel("date")
+ax.set_ylabel("absolute daily log return (%)")
+ax.set_title("Test period 2015-2018: the size of the next day's move")
+ax.legend(loc="upper left")
+fig.savefig(OUTPUT / "stock_sp500_volatility.png", dpi=100)
+print(f"saved {OUTPUT / 'stock_sp500_volatility.png'}; total runtime "
+      f"{time.perf_counter() - start_time:.1f} s")
 
 # %%
 # Conclusions
