@@ -2,7 +2,9 @@
 
 Build with ``python3 dev.py docs`` (or ``python -m sphinx -W -b html docs
 docs/_build/html`` after ``pip install -e '.[docs]'``). The build executes
-every ``examples/plot_*.py``; a failing example fails the build.
+every ``examples/plot_*.py``; a failing example fails the build. Add
+``-D plot_gallery=0`` to render the gallery without running the examples (as
+CI does: they already ran in ``tests/test_examples.py``).
 """
 
 import os
@@ -62,7 +64,6 @@ sphinx_gallery_conf = {
     "image_scrapers": ("matplotlib",),
     "matplotlib_animations": False,
     "capture_repr": (),
-    "reference_url": {"sklearn_simplernn": None},
 }
 
 

@@ -121,8 +121,8 @@ print(f"saved {OUTPUT / 'solvers.png'}; total runtime {time.perf_counter() - sta
 #   and needs no learning rate. 'BFGS' and 'SLSQP' keep a dense
 #   (n_params x n_params) matrix: fine for the hundred parameters here, not
 #   for tens of thousands.
-# * 'Newton-CG' and 'TNC' reach the lowest loss on this problem, at some 30
-#   to 60 times the cost: each of their iterations runs an inner conjugate
+# * 'Newton-CG' and 'TNC' reach the lowest loss on this problem, at ten or
+#   more times the cost: each of their iterations runs an inner conjugate
 #   gradient loop whose Hessian-vector products are finite differences of
 #   the gradient.
 # * 'sgd' and 'adam' update after each mini-batch, so they make progress
