@@ -129,7 +129,12 @@ ax.set_ylabel("mean validation R$^2$ (3 time-ordered folds)")
 ax.set_title("Grid search of next-day |return|, S&P 500 2012-2018")
 ax.legend(fontsize=7)
 fig.tight_layout()
-output = Path(__file__).resolve().parent / "output"
+# sphinx_gallery_start_ignore
+try:  # figures go to examples/output/, from wherever the script is run
+    output = Path(__file__).resolve().parent / "output"
+except NameError:  # the documentation build runs examples from examples/, without __file__
+    output = Path.cwd() / "output"
+# sphinx_gallery_end_ignore
 output.mkdir(exist_ok=True)
 fig.savefig(output / "dask_search.png", dpi=100)
 plt.show()
