@@ -137,7 +137,7 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
 
     def __init__(
         self,
-        n_hidden=32,
+        n_hidden=16,
         *,
         activation="tanh",
         solver="lbfgs",

@@ -22,8 +22,10 @@ class SimpleRNNClassifier(ClassifierMixin, BaseSimpleRNN):
 
     Parameters
     ----------
-    n_hidden : int, default=32
-        Number of hidden units H.
+    n_hidden : int, default=16
+        Number of hidden units H. The defaults (16 units, L-BFGS, alpha=1e-4,
+        200 iterations) were chosen by ``benchmarks/defaults_study.py``; see
+        the user guide's table.
     activation : {'tanh', 'relu', 'logistic', 'identity'}, default='tanh'
         Hidden activation f.
     %(training_parameters)s

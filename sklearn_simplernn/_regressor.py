@@ -21,8 +21,10 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
 
     Parameters
     ----------
-    n_hidden : int, default=32
-        Number of hidden units H.
+    n_hidden : int, default=16
+        Number of hidden units H. The defaults (16 units, L-BFGS, alpha=1e-4,
+        200 iterations) were chosen by ``benchmarks/defaults_study.py``; see
+        the user guide's table.
     activation : {'tanh', 'relu', 'logistic', 'identity'}, default='tanh'
         Hidden activation f.
     output_activation : {'identity', 'tanh', 'logistic'}, default='identity'
@@ -96,7 +98,7 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
 
     def __init__(
         self,
-        n_hidden=32,
+        n_hidden=16,
         *,
         activation="tanh",
         output_activation="identity",
