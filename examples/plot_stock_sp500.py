@@ -2,8 +2,9 @@
 Next-day S&P 500: a simple RNN against the baselines
 ====================================================
 
-The seed notes motivate the recurrent network with a stock: "relatively
-volatile from day to day, but in the long run we see a clear pattern". This
+The tutorial this package grew out of motivates the recurrent network with a
+stock, "relatively volatile from day to day, but in the long run we see a
+clear pattern". This
 example puts that to the test on twenty years of the daily S&P 500 index
 (1999-2018, shipped with the ``arch`` package, so nothing is downloaded). Each
 forecast reads a lookback window of *variable* length, oldest day first, which
@@ -93,8 +94,8 @@ print(f"train: {len(train)} windows up to {train.index[-1]:%Y-%m-%d}; "
 # The models
 # ----------
 # The baselines first. The random walk forecasts a zero return (the price does
-# not move); "last return" repeats today's return; "mean" is the average
-# training return. Ridge and the MLP read the last five returns.
+# not move); "last return" repeats today's return; "training mean" is the
+# average return of the training period. Ridge and the MLP read the last five returns.
 #
 # Daily log returns are of the order of 0.01, so every learnt model sees
 # standardised inputs (:class:`~sklearn_simplernn.preprocessing.SequenceScaler`
