@@ -130,5 +130,5 @@ print(f"saved {OUTPUT / 'solvers.png'}; total runtime {time.perf_counter() - sta
 #   ``partial_fit`` and for gradient clipping (``clip_norm``), which the
 #   scipy methods do not apply. Both stopped before 100 epochs here, when the
 #   epoch loss had not improved for ``n_iter_no_change=10`` epochs.
-# * 'gd' is the textbook full-batch step of the seed notes, included for
-#   teaching: with a fixed step it is the slowest to converge.
+# * 'gd' is the textbook full-batch step (see :doc:`/mathematics`), included
+#   for teaching: with a fixed step it is the slowest to converge.
