@@ -462,13 +462,14 @@ def pack(seqs, indices=None):
         last = slice((T_max - 1) * B, T_max * B)
         prev = slice(0, (T_max - 1) * B)
     else:
-        # Step t holds the sequences longer than t; nonzero() walks the grid in
-        # time-major order, which is exactly the packed order.
-        running = lengths[None, :] > np.arange(T_max)[:, None]
-        batch_sizes = running.sum(axis=1)
-        t_idx, j_idx = np.nonzero(running)
+        # Step t holds the n_t sequences longer than t: the first n_t, by the
+        # sort. Packed row offsets[t] + j is step t of sorted sequence j.
+        batch_sizes = B - np.searchsorted(lengths[::-1], np.arange(T_max), side="right")
+        offsets = np.zeros(T_max + 1, dtype=np.int64)
+        np.cumsum(batch_sizes, out=offsets[1:])
+        t_idx = np.repeat(np.arange(T_max), batch_sizes)
+        j_idx = np.arange(offsets[-1]) - np.repeat(offsets[:-1], batch_sizes)
         rows = starts[j_idx] + t_idx
-        offsets = np.concatenate(([0], np.cumsum(batch_sizes)))
         last = offsets[lengths - 1] + np.arange(B)
         # Row j of step t >= 1 continues row j of step t - 1.
         prev = offsets[t_idx[B:] - 1] + j_idx[B:]

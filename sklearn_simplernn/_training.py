@@ -41,6 +41,8 @@ def chunk_rows(n_hidden, dtype):
 def _split_by_steps(indices, lengths, max_rows):
     """Split ``indices`` (in order) into runs whose total steps stay under ``max_rows``."""
     ends = np.cumsum(lengths[indices])
+    if len(ends) and ends[-1] <= max_rows:
+        return [indices]  # the common case of a mini-batch
     bounds = [0]
     while bounds[-1] < len(indices):
         start_rows = ends[bounds[-1] - 1] if bounds[-1] else 0
@@ -84,7 +86,11 @@ class Objective:
             batch = pack(seqs, idx)
             rows = idx[batch.order]
             self.chunks.append((batch, y[rows], sample_weight[rows]))
-        self.penalty = layout.penalty_mask(self.dtype)
+        # One mask per fit, not per mini-batch (make_objective runs per batch).
+        key = ("penalty", layout.shapes, np.dtype(self.dtype))
+        if key not in ws.memo:
+            ws.memo[key] = layout.penalty_mask(self.dtype)
+        self.penalty = ws.memo[key]
         self._chunk_grad = np.empty(layout.size, dtype=self.dtype) if len(self.chunks) > 1 else None
         # Gradient diagnostics: sum over sequences of ||dJ_i/da_{T_i - d}||^2 per
         # distance d (J_i = w_i l_i), refreshed by every call; and how many
@@ -117,6 +123,8 @@ class Objective:
                     grad += target
         scale = 1.0 / self.sum_w
         grad *= scale
+        if not self.alpha:
+            return scale * total
         penalised = theta * self.penalty
         grad += (self.alpha * scale) * penalised
         return scale * (total + 0.5 * self.alpha * float(penalised @ penalised))
