@@ -36,6 +36,7 @@ Install torch only as the pinned CPU build: ``pip install torch==2.13.0``.
 """
 
 import argparse
+import os
 import platform
 import statistics
 import sys
@@ -283,6 +284,17 @@ def full_loss(pred, y):
     return 0.5 * float(r @ r) / len(r)
 
 
+def warm_up(dtypes):
+    """One tiny untimed run per side and dtype: first calls pay for lazy initialisation."""
+    for dtype in dtypes:
+        for solver in ("adam", "lbfgs"):
+            w = dict(N=8, T=(3, 5), D=1, H=4, batch=4, solver=solver, epochs=2, lr=0.01)
+            X, padded, y, lengths = make_data(w, dtype)
+            layout, theta, _ = initial_theta(w, dtype)
+            run_ours(w, X, y)
+            run_torch(w, padded, y, lengths, theta, layout, dtype)
+
+
 def bench(name, dtype, threads, repeats, rates):
     w = WORKLOADS[name]
     X, padded, y, lengths = make_data(w, dtype)
@@ -356,7 +368,7 @@ def machine():
                 break
     except OSError:
         pass
-    return (f"{cpu}, {len(__import__('os').sched_getaffinity(0))} cores; Python "
+    return (f"{cpu}, {len(os.sched_getaffinity(0))} cores; Python "
             f"{platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}, "
             f"BLAS {', '.join(blas)}")
 
@@ -387,7 +399,10 @@ def main(argv=None):
                 rates[(dtype, n)] = gemm_rate(dtype)
     print("numpy GEMM rate (512^3): " + ", ".join(
         f"{d} {n} thread(s) {r / 1e9:.1f} GFLOP/s" for (d, n), r in rates.items()))
-    print(f"Median of {args.repeats} run(s).\n")
+    print(f"Median of {args.repeats} run(s). Load average at start: "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (other processes share these "
+          f"cores: a load near or above the core count inflates every figure).\n")
+    warm_up(dtypes)
     print(HEADER, flush=True)
     results = []
     for n in threads:
@@ -396,6 +411,7 @@ def main(argv=None):
                 r = bench(name, dtype, n, args.repeats, rates)
                 results.append(r)
                 print(format_row(r), flush=True)
+    print(f"\nLoad average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return results
 
 

@@ -132,7 +132,7 @@ def forward(params, batch, activation, ws, cache=True):
                         lambda: _forward_steps(batch, A, tmp))
         # One GEMM for the input term of every step: z_t = x_t W_ax + b_a so far.
         np.dot(batch.X, W_ax, out=A)
-        A += b_a
+        _add_row(A, b_a)
         a_1 = A[:B]
         f(a_1, out=a_1)  # a_0 = 0: no recurrent term at the first step
         for z, a_prev, z_rec in steps:
@@ -151,12 +151,29 @@ def forward(params, batch, activation, ws, cache=True):
         n = hi - lo
         z = xw[:n]
         np.dot(X[lo:hi], W_ax, out=z)
-        z += b_a
+        _add_row(z, b_a)
         if t:
             np.dot(a[:n], W_aa, out=tmp[:n])
             z += tmp[:n]
         f(z, out=a[:n])
     return None, a
+
+
+def _add_row(Z, b):
+    """Z += b on every row of Z.
+
+    numpy broadcasts a row of n_hidden (tens of) values with one inner loop per
+    row of Z; viewing Z as fewer, longer rows and adding b tiled to their length
+    halves the time of this pass over all packed rows.
+    """
+    rows, n = Z.shape
+    k = max(1, 2048 // max(n, 1))  # rows of Z per long row
+    m = rows // k * k
+    if m:
+        long_rows = Z[:m].reshape(-1, k * n)
+        np.add(long_rows, np.tile(b, k), out=long_rows)
+    if m < rows:
+        Z[m:] += b
 
 
 def _forward_steps(batch, A, tmp):
