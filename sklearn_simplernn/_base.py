@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, _check_y, check_is_fitted
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ._params import ATTRIBUTE_NAMES, ParamLayout, init_params
@@ -27,7 +27,7 @@ from ._training import (
     ITERATIVE_SOLVERS,
     SOLVERS,
     Objective,
-    canonical_training_set,
+    canonical_order,
     fit_iterative,
     fit_scipy,
     gradient_norm_array,
@@ -43,6 +43,21 @@ except ImportError:  # pragma: no cover - older scikit-learn
 
     def with_callbacks(method):
         return method
+
+
+_THREADPOOLS = []
+
+
+def _one_blas_thread():
+    """Context manager limiting BLAS to one thread.
+
+    The controller (which inspects the loaded libraries, about 2 ms) is made
+    once; entering its limit afterwards costs microseconds, which matters for
+    the many small fits of a grid search.
+    """
+    if not _THREADPOOLS:
+        _THREADPOOLS.append(ThreadpoolController())
+    return _THREADPOOLS[0].limit(limits=1, user_api="blas")
 
 
 class _CallbackBridge:
@@ -266,8 +281,9 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         full_batch = self.solver not in ITERATIVE_SOLVERS or (
             self.solver == "gd" and not self.early_stopping
         )
+        all_idx = np.arange(len(seqs))
         if full_batch and not incremental:
-            seqs, y, sample_weight = canonical_training_set(seqs, y, sample_weight)
+            all_idx, sample_weight = canonical_order(seqs, y, sample_weight)
         dtype = seqs.dtype
         continuing = (incremental or self.warm_start) and self._can_continue(layout)
         if continuing:
@@ -291,13 +307,12 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
             bridge = _CallbackBridge(self, context, layout, X_raw, y_raw, metadata)
             bridge.start(theta)
 
-        all_idx = np.arange(len(seqs))
         # One BLAS thread: the per-step GEMMs are too small to share, and a second
         # thread measurably slows the training loop (and oversubscribes the cores
         # when GridSearchCV runs fits in parallel).
         # Overflow inside a diverging fit is caught and explained by the divergence
         # guard of _training; numpy's RuntimeWarnings would only add noise.
-        with threadpool_limits(limits=1, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
+        with _one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
             if self.solver in ITERATIVE_SOLVERS:
                 result = self._fit_iterative(
                     seqs, y, sample_weight, theta, make_objective, all_idx, layout,

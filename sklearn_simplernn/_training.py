@@ -158,31 +158,87 @@ def predict_logits(theta, layout, seqs, activation, ws=None):
     return out
 
 
-def canonical_training_set(seqs, y, sample_weight):
+def canonical_order(seqs, y, sample_weight):
     """The full-batch training set in a canonical form: the same J, summed the same way.
 
-    Zero-weight sequences are dropped, identical (sequence, target) pairs merged
-    into one with the sum of their weights, and the rest sorted by length, then
-    content. J depends only on the multiset of (sequence, target, weight), but
-    floating-point sums depend on their order, and non-convex training amplifies
-    a last-bit difference into a different model within a few dozen iterations.
-    In canonical form, the fitted model is exactly the same whatever the order of
-    the training sequences, and weighting a sequence by an integer k is exactly
-    repeating it k times.
+    J depends only on the multiset of (sequence, target, weight), but floating
+    point sums depend on their order, and non-convex training amplifies a
+    last-bit difference into a different model within a few dozen iterations.
+    So the full-batch objective sums in an order fixed by the data alone:
+    zero-weight sequences are left out, identical (sequence, target) pairs are
+    merged into one carrying the sum of their weights, and the rest are sorted
+    by length, then by a hash of their content. The fitted model is then exactly
+    the same whatever the order of the training sequences, and a weight of k is
+    exactly k repetitions.
+
+    Nothing is copied: the result is an index and a weight vector.
 
     Returns
     -------
-    seqs, y, sample_weight
-        New arrays (the caller's are never modified).
+    indices : ndarray of int
+        One sequence per distinct (sequence, target), in canonical order.
+    weight : ndarray of shape (n_samples,)
+        ``sample_weight`` with each group's total on its representative.
     """
-    groups = {}
-    for i in np.flatnonzero(sample_weight > 0):
-        key = (-int(seqs.lengths[i]), seqs.sequence(i).tobytes(), y[i].tobytes())
-        groups.setdefault(key, []).append(i)
-    keys = sorted(groups)
-    first = np.array([groups[k][0] for k in keys], dtype=np.int64)
-    weight = np.array([sample_weight[groups[k]].sum() for k in keys], dtype=sample_weight.dtype)
-    return seqs.take(first), y[first], weight
+    kept = np.flatnonzero(sample_weight > 0)
+    lengths = seqs.lengths
+    h_x = _content_hashes(seqs.data, lengths, seqs.starts)
+    h_y = _content_hashes(y, np.ones(len(y), dtype=np.int64), np.arange(len(y)))
+    order = kept[np.lexsort((h_y[kept], h_x[kept], -lengths[kept]))]
+    keys = np.stack([lengths[order].astype(np.uint64), h_x[order], h_y[order]], axis=1)
+    new_group = np.ones(len(order), dtype=bool)
+    new_group[1:] = (keys[1:] != keys[:-1]).any(axis=1)
+    # Matching hashes are checked for real equality; a (vanishingly rare)
+    # collision just stays a group of its own.
+    for j in np.flatnonzero(~new_group):
+        a, b = order[j - 1], order[j]
+        if not (np.array_equal(seqs.sequence(a), seqs.sequence(b)) and np.array_equal(y[a], y[b])):
+            new_group[j] = True
+    first_of_group = np.maximum.accumulate(np.where(new_group, np.arange(len(order)), 0))
+    weight = np.zeros_like(sample_weight)
+    np.add.at(weight, order[first_of_group], sample_weight[order])
+    return order[new_group], weight
+
+
+_HASH_CHUNK_ROWS = 1 << 20
+
+
+def _content_hashes(data, lengths, starts):
+    """A 64-bit hash of each sequence's bits and length, vectorised, in bounded memory.
+
+    Each value's bit pattern is multiplied by a pseudo-random odd constant of
+    its (step, feature) position and the products are summed modulo 2^64, then
+    mixed; equal sequences get equal hashes, and callers check equality where
+    hashes match.
+    """
+    data = np.ascontiguousarray(data)
+    n_cols = data.shape[1] if data.ndim == 2 else 1
+    bits = data.view(np.uint64 if data.dtype.itemsize == 8 else np.uint32).reshape(len(data), -1)
+    out = np.empty(len(lengths), dtype=np.uint64)
+    ends = np.cumsum(lengths)
+    n, i = len(lengths), 0
+    with np.errstate(over="ignore"):
+        while i < n:
+            # Whole sequences, about _HASH_CHUNK_ROWS rows at a time.
+            done = int(ends[i - 1]) if i else 0
+            j = max(int(np.searchsorted(ends, done + _HASH_CHUNK_ROWS, side="right")), i + 1)
+            lo, hi = int(starts[i]), int(ends[j - 1])
+            rel = (starts[i:j] - lo).astype(np.intp)
+            step = np.arange(hi - lo, dtype=np.uint64) - np.repeat(rel.astype(np.uint64), lengths[i:j])
+            position = step[:, None] * np.uint64(n_cols) + np.arange(n_cols, dtype=np.uint64)
+            terms = bits[lo:hi].astype(np.uint64) * (_mix(position) | np.uint64(1))
+            out[i:j] = np.add.reduceat(terms.sum(axis=1, dtype=np.uint64), rel)
+            i = j
+        return _mix(out ^ lengths.astype(np.uint64))
+
+
+def _mix(x):
+    """splitmix64's finaliser: a bijective scramble of 64-bit integers."""
+    x = np.asarray(x, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
 
 
 # ---------------------------------------------------------------------------

@@ -381,12 +381,12 @@ def test_integer_weights_are_exactly_repetitions():
     np.testing.assert_array_equal(theta_of(weighted), theta_of(repeated))
 
 
-def test_canonical_training_set_keeps_the_objective():
+def test_canonical_order_keeps_the_objective():
     """Merging duplicates and dropping zero weights leaves J and its gradient unchanged."""
     from sklearn_simplernn._losses import SquaredLoss
     from sklearn_simplernn._rnn import Workspace
     from sklearn_simplernn._sequences import SequenceData
-    from sklearn_simplernn._training import Objective, canonical_training_set
+    from sklearn_simplernn._training import Objective, canonical_order
 
     rng = np.random.RandomState(0)
     lengths = np.array([4, 2, 4, 3, 2])
@@ -396,12 +396,30 @@ def test_canonical_training_set_keeps_the_objective():
     y = rng.randn(7, 1)
     y[3] = y[0]  # the repeat of 0 has the same target: merged
     w = np.array([1.0, 2.0, 0.5, 3.0, 0.0, 1.5, 1.0])  # 1 repeated with another target: kept
-    cs, cy, cw = canonical_training_set(seqs, y, w)
-    assert len(cs) == 5 and cw.sum() == pytest.approx(w.sum())
+    idx, cw = canonical_order(seqs, y, w)
+    assert len(idx) == 5 and cw[idx].sum() == pytest.approx(w.sum())
+    assert set(idx) <= {0, 1, 2, 5, 6} and 4 not in idx  # zero weight dropped, 0/3 merged
     layout = ParamLayout(2, 3, 1)
     theta = init_params(layout, "tanh", np.random.RandomState(0))
     g1, g2 = np.empty(layout.size), np.empty(layout.size)
     J1 = Objective(seqs, y, w, np.arange(7), layout, "tanh", SquaredLoss(), 0.1, Workspace())(theta, g1)
-    J2 = Objective(cs, cy, cw, np.arange(5), layout, "tanh", SquaredLoss(), 0.1, Workspace())(theta, g2)
+    J2 = Objective(seqs, y, cw, idx, layout, "tanh", SquaredLoss(), 0.1, Workspace())(theta, g2)
     assert J1 == pytest.approx(J2, rel=1e-13)
     np.testing.assert_allclose(g1, g2, rtol=1e-12, atol=1e-15)
+
+
+def test_canonical_order_is_a_function_of_the_data_only():
+    """Any permutation of the sequences gives the same canonical sequence of contents."""
+    from sklearn_simplernn._sequences import SequenceData
+    from sklearn_simplernn._training import canonical_order
+
+    rng = np.random.RandomState(3)
+    lengths = rng.randint(1, 6, size=40)
+    seqs = SequenceData(rng.randn(lengths.sum(), 2), lengths, "ragged")
+    y = rng.randn(40, 1)
+    idx, _ = canonical_order(seqs, y, np.ones(40))
+    p = rng.permutation(40)
+    shuffled = seqs.take(p)
+    idx_p, _ = canonical_order(shuffled, y[p], np.ones(40))
+    for a, b in zip(idx, idx_p):
+        np.testing.assert_array_equal(seqs.sequence(a), shuffled.sequence(b))
