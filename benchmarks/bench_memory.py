@@ -16,10 +16,8 @@ scikit-learn and the data itself), i.e. what fitting adds.
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -140,7 +140,7 @@ def main():
     scores = np.zeros((len(candidates), len(TASKS)))
     seconds = np.zeros(len(candidates))
     for i, params in enumerate(candidates):
-        for j, (name, (X_tr, X_te, y_tr, y_te)) in enumerate(data.items()):
+        for j, (X_tr, X_te, y_tr, y_te) in enumerate(data.values()):
             model = SimpleRNNRegressor(random_state=0, max_iter=200, **params)
             if params["solver"] == "adam":
                 model.set_params(learning_rate_init=0.01, batch_size=64)
@@ -155,7 +155,7 @@ def main():
     baseline = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for name, (X_tr, X_te, y_tr, y_te) in data.items():
+        for X_tr, X_te, y_tr, y_te in data.values():
             baseline.append(mlp_baseline(X_tr, X_te, y_tr, y_te, 0))
 
     ranks = (-scores).argsort(axis=0).argsort(axis=0) + 1

@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, _check_y, check_is_fitted
 from threadpoolctl import ThreadpoolController
 
-from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._activations import HIDDEN_ACTIVATIONS
 from ._params import ATTRIBUTE_NAMES, ParamLayout, init_params
 from ._rnn import Workspace
 from ._sequences import validate_sequences
