@@ -92,18 +92,41 @@ class SequenceData:
 
 
 def _is_ragged(X):
-    """True for a list/tuple/1-D object array whose first item is itself a sequence."""
-    if isinstance(X, np.ndarray):
+    """True for a list/tuple/1-D object array (or pandas Series) of sequences."""
+    if isinstance(X, np.ndarray) or _is_object_series(X):
         if X.dtype != object or X.ndim != 1:
             return False
     elif not isinstance(X, (list, tuple)):
         return False
     if len(X) == 0:
         return True  # rejected in _ragged with a clear message
-    first = X[0]
-    if np.isscalar(first) or isinstance(first, (str, bytes, dict)) or first is None:
+    first = X[0] if isinstance(X, (list, tuple, np.ndarray)) else X.iloc[0]
+    if _is_atom(first):
+        _check_not_mixed(X)
         return False
     return not _is_table(X)
+
+
+def _is_atom(item):
+    return np.isscalar(item) or isinstance(item, (str, bytes, dict)) or item is None
+
+
+def _is_object_series(X):
+    """A pandas Series of objects, e.g. a DataFrame column holding one array per row."""
+    return hasattr(X, "iloc") and not hasattr(X, "columns") and getattr(X, "ndim", 0) == 1
+
+
+def _check_not_mixed(X):
+    """A list that starts with a number must not hold sequences further on."""
+    if isinstance(X, (list, tuple)) or (isinstance(X, np.ndarray) and X.dtype == object):
+        for i, item in enumerate(X):
+            if not _is_atom(item):
+                raise TypeError(
+                    f"X mixes numbers and sequences: item 0 is a number ({_describe(X[0])}) "
+                    f"but item {i} is a sequence ({_describe(item)}). Pass a list of "
+                    f"sequences (each an array "
+                    f"of shape (T_i,) or (T_i, n_step_features)), or a 2-D array."
+                )
 
 
 def _is_table(X):
@@ -166,7 +189,7 @@ def validate_sequences(estimator, X, *, reset, dtype=_FLOAT_DTYPES):
     if _is_long_dataframe(X):
         seqs = _long_dataframe(X, dtype)
     elif _is_ragged(X):
-        seqs = _ragged(X, dtype)
+        seqs = _ragged(list(X) if _is_object_series(X) else X, dtype)
     else:
         # Only real arrays are asked their ndim: checks pass array-likes that
         # refuse every numpy function but conversion (nested lists went ragged).

@@ -385,3 +385,14 @@ def test_inputs_are_unchanged_after_fit_and_predict(make_X, solver):
             np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(y, y0)
     np.testing.assert_array_equal(w, w0)
+
+
+def test_pandas_series_of_arrays_is_ragged_input():
+    """A Series holding one array per row (a DataFrame column of sequences) is the ragged form."""
+    rng = np.random.RandomState(0)
+    X = [rng.randn(T) for T in (3, 6, 4, 5)]
+    y = np.arange(4.0)
+    model = SimpleRNNRegressor(n_hidden=3, max_iter=5, tol=1.0, random_state=0)
+    model.fit(pd.Series(X, index=list("abcd")), y)
+    np.testing.assert_array_equal(model.predict(pd.Series(X)), model.predict(X))
+    assert not hasattr(model, "n_features_in_")

@@ -157,6 +157,11 @@ BAD_X = [
         [(0, 0), (0, np.nan), (1, 0)])), ValueError, r"time \(index level 1\) .* missing at row 1"),
     ("long-duplicate-step", pd.DataFrame({"a": [1.0, 2, 3]}, index=pd.MultiIndex.from_tuples(
         [(0, 0), (1, 0), (0, 0)])), ValueError, r"\(0, 0\) more than once \(row 2\)"),
+    # Numbers first, sequences later: not a 1-D X, not a list of sequences.
+    ("mixed-number-then-array", [1.0, np.ones(3)], TypeError,
+     r"mixes numbers and sequences: item 0 is a number .* item 1 is a sequence"),
+    ("mixed-number-then-list", (2, 3, [1.0, 2.0]), TypeError,
+     r"mixes numbers and sequences: item 0 .* item 2 is a sequence"),
 ]
 
 
