@@ -392,7 +392,8 @@ def fit_scipy(objective, theta0, method, *, max_iter, max_fun, tol, verbose, on_
             )
             return _finish_result(result, objective)
     result.theta = np.asarray(opt.x, dtype=dtype)
-    result.loss = float(objective(result.theta, grad))
+    # scipy reports J at its solution: no extra forward/backward pass for it.
+    result.loss = float(opt.fun)
     if not np.isfinite(result.loss):
         raise _diverged(result.n_iter, "the loss")
     if result.loss_curve:
