@@ -59,6 +59,7 @@ class Workspace:
     def __init__(self):
         self._buffers = {}
         self._plans = {}
+        self._prefixes = {}
         self._seen = set()
         self.memo = {}
 
@@ -69,7 +70,24 @@ class Workspace:
             buf = np.empty(max(size, 1), dtype=dtype)
             self._buffers[name] = buf
             self._plans.clear()
+            self._prefixes.clear()
         return buf[:size].reshape(shape)
+
+    def prefixes(self, name, shape, dtype):
+        """``views[n]`` is the first n rows of ``get(name, shape, dtype)``, n = 0..shape[0].
+
+        A step of a ragged batch works on the first n_t rows of the per-step
+        buffers; taking them from this list instead of slicing saves most of the
+        cost of building a new batch shape's step plan (a slice costs about as
+        much as a small numpy call). Kept until a buffer is reallocated.
+        """
+        key = (name, shape, np.dtype(dtype))
+        views = self._prefixes.get(key)
+        if views is None:
+            buf = self.get(name, shape, dtype)
+            views = [buf[:n] for n in range(shape[0] + 1)]
+            self._prefixes[key] = views
+        return views
 
     def ones(self, n, dtype):
         """A read-only vector of n ones."""
@@ -120,19 +138,19 @@ def forward(params, batch, activation, ws, cache=True):
     a_T : ndarray of shape (n_sequences, n_hidden)
         Last hidden state of each sequence, in packed (sorted) order.
     """
-    W_ax, W_aa, b_a = params[:3]
+    W_aa = params[1]
     f = ACTIVATIONS[activation]
     dtype = batch.X.dtype
     n_hidden = W_aa.shape[0]
     B = len(batch)
-    tmp = ws.get("step", (B, n_hidden), dtype)
+    W_in = _input_weights(params, ws)
     if cache:
         A = ws.get("A", (batch.n_rows, n_hidden), dtype)
+        tmp = ws.prefixes("step", (B, n_hidden), dtype)
         steps = ws.plan(("forward", batch.key, n_hidden, dtype),
                         lambda: _forward_steps(batch, A, tmp))
-        # One GEMM for the input term of every step: z_t = x_t W_ax + b_a so far.
-        np.dot(batch.X, W_ax, out=A)
-        _add_row(A, b_a)
+        # One GEMM for the input term of every step: z_t = [x_t, 1] [W_ax; b_a] so far.
+        np.dot(batch.X1, W_in, out=A)
         a_1 = A[:B]
         f(a_1, out=a_1)  # a_0 = 0: no recurrent term at the first step
         for z, a_prev, z_rec in steps:
@@ -142,16 +160,16 @@ def forward(params, batch, activation, ws, cache=True):
         return A, A[batch.last]
     # Prediction: a_t overwrites a_{t-1} in place; finished sequences keep
     # their last state in rows the loop no longer touches.
+    tmp = ws.get("step", (B, n_hidden), dtype)
     a = ws.get("a", (B, n_hidden), dtype)
     xw = ws.get("xw", (B, n_hidden), dtype)
-    X = batch.X
+    X1 = batch.X1
     off = batch.offsets.tolist()
     for t in range(batch.n_steps):
         lo, hi = off[t], off[t + 1]
         n = hi - lo
         z = xw[:n]
-        np.dot(X[lo:hi], W_ax, out=z)
-        _add_row(z, b_a)
+        np.dot(X1[lo:hi], W_in, out=z)
         if t:
             np.dot(a[:n], W_aa, out=tmp[:n])
             z += tmp[:n]
@@ -159,35 +177,36 @@ def forward(params, batch, activation, ws, cache=True):
     return None, a
 
 
-def _add_row(Z, b):
-    """Z += b on every row of Z.
-
-    numpy broadcasts a row of n_hidden (tens of) values with one inner loop per
-    row of Z; viewing Z as fewer, longer rows and adding b tiled to their length
-    halves the time of this pass over all packed rows.
-    """
-    rows, n = Z.shape
-    k = max(1, 2048 // max(n, 1))  # rows of Z per long row
-    m = rows // k * k
-    if m:
-        long_rows = Z[:m].reshape(-1, k * n)
-        np.add(long_rows, np.tile(b, k), out=long_rows)
-    if m < rows:
-        Z[m:] += b
+def _input_weights(params, ws):
+    """[W_ax; b_a]: the weights of the packed input [x_t, 1], in a workspace buffer."""
+    W_ax, b_a = params[0], params[2]
+    D = W_ax.shape[0]
+    W_in = ws.get("W_in", (D + 1, W_ax.shape[1]), W_ax.dtype)
+    W_in[:D] = W_ax
+    W_in[D] = b_a
+    return W_in
 
 
 def _forward_steps(batch, A, tmp):
     """(z_t, a_{t-1}, scratch) views for the steps t >= 1 of ``batch``.
 
     The running sequences at step t are the first n_t rows of step t - 1's block
-    (sorted by decreasing length), so a_{t-1} is a contiguous slice.
+    (sorted by decreasing length), so a_{t-1} is a contiguous slice: the whole
+    block when no sequence ended at t - 1. ``tmp`` is a list of prefix views.
     """
-    off = batch.offsets.tolist()
+    blocks = _blocks(A, batch.offsets)
+    sizes = batch.batch_sizes.tolist()
     return [
-        (A[off[t] : off[t + 1]], A[off[t - 1] : off[t - 1] + n], tmp[:n])
-        for t, n in enumerate(batch.batch_sizes.tolist())
+        (blocks[t], blocks[t - 1] if sizes[t - 1] == n else blocks[t - 1][:n], tmp[n])
+        for t, n in enumerate(sizes)
         if t
     ]
+
+
+def _blocks(M, offsets):
+    """The step blocks ``M[offsets[t]:offsets[t+1]]`` of a packed array."""
+    off = offsets.tolist()
+    return [M[lo:hi] for lo, hi in zip(off[:-1], off[1:])]
 
 
 def backward(params, batch, A, a_T, dZo, activation, grads, ws, e_sq=None):
@@ -218,13 +237,15 @@ def backward(params, batch, A, a_T, dZo, activation, grads, ws, e_sq=None):
     n_hidden = W_aa.shape[0]
     B = len(batch)
 
-    # Output layer.
+    # Output layer (the bias as ones^T dZo: a GEMV is much faster than numpy's
+    # column sum).
     np.dot(a_T.T, dZo, out=dW_ya)
-    np.sum(dZo, axis=0, out=db_y)
+    np.dot(ws.ones(B, dtype), dZo, out=db_y)
     # e[:n_t] holds e_t of the running sequences. It starts as e_T for every
     # sequence: the sweep only writes rows [:n_t] at step t, so the row of a
     # sequence ending at step t still holds its dJ/da_T when the sweep gets there.
-    e = ws.get("e", (B, n_hidden), dtype)
+    e_views = ws.prefixes("e", (B, n_hidden), dtype)
+    e = e_views[B]
     np.dot(dZo, W_ya.T, out=e)
     c = _flush_constant(e)
 
@@ -233,7 +254,7 @@ def backward(params, batch, A, a_T, dZo, activation, grads, ws, e_sq=None):
     dZ = ws.get("dZ", A.shape, dtype)
     SLOPES[activation](A, out=dZ)
     steps = ws.plan(("backward", batch.key, n_hidden, dtype),
-                    lambda: _backward_steps(batch, dZ, e))
+                    lambda: _backward_steps(batch, dZ, e_views))
     W_aa_T = np.ascontiguousarray(W_aa.T)  # a plain GEMM is ~10% faster than a transposed one
     if e_sq is None:
         for delta, e_t, flush in steps:  # t = T_max - 1 down to 1
@@ -254,10 +275,13 @@ def backward(params, batch, A, a_T, dZo, activation, grads, ws, e_sq=None):
     delta_1 = dZ[:B]
     np.multiply(delta_1, e, out=delta_1)
 
-    # The weight gradients sum over steps: one GEMM each over all packed rows
-    # (the bias as ones^T dZ: a GEMV is ~20x faster than numpy's column sum).
-    np.dot(batch.X.T, dZ, out=dW_ax)
-    np.dot(ws.ones(dZ.shape[0], dtype), dZ, out=db_a)
+    # The weight gradients sum over steps: one GEMM each over all packed rows,
+    # [x_t, 1]^T delta_t giving dW_ax and db_a together.
+    D = dW_ax.shape[0]
+    dW_in = ws.get("dW_in", (D + 1, n_hidden), dtype)
+    np.dot(batch.X1.T, dZ, out=dW_in)
+    dW_ax[...] = dW_in[:D]
+    db_a[...] = dW_in[D]
     if batch.n_steps > 1:
         if isinstance(batch.prev, slice):
             A_prev = A[batch.prev]
@@ -270,12 +294,12 @@ def backward(params, batch, A, a_T, dZo, activation, grads, ws, e_sq=None):
 
 
 def _backward_steps(batch, dZ, e):
-    """(delta_t, e_t, flush?) views for t = T_max - 1 down to 1."""
-    off = batch.offsets.tolist()
+    """(delta_t, e_t, flush?) views for t = T_max - 1 down to 1; ``e`` lists prefixes."""
+    blocks = _blocks(dZ, batch.offsets)
     sizes = batch.batch_sizes.tolist()
     T = len(sizes)
     return [
-        (dZ[off[t] : off[t + 1]], e[: sizes[t]], (T - t) % _FLUSH_EVERY == 0)
+        (blocks[t], e[sizes[t]], (T - t) % _FLUSH_EVERY == 0)
         for t in range(T - 1, 0, -1)
     ]
 
@@ -293,12 +317,16 @@ def _flush_constant(e_T):
     the gradient sums themselves (2^-p relative), so the gradient is exact to
     working precision. c is kept large enough that ulp(c) is a normal number.
     """
-    scale = float(np.max(np.abs(e_T))) if e_T.size else 0.0
+    scale = float(np.abs(e_T).max()) if e_T.size else 0.0
     if not 0.0 < scale < math.inf:
         return 0.0
-    info = np.finfo(e_T.dtype)
-    exponent = max(math.frexp(scale)[1] - (info.nmant + 1), info.minexp + info.nmant)
+    nmant, minexp = _FLOAT_BITS[e_T.dtype.type]
+    exponent = max(math.frexp(scale)[1] - (nmant + 1), minexp + nmant)
     return math.ldexp(1.0, exponent)
+
+
+# (mantissa bits, smallest normal exponent) of each float type.
+_FLOAT_BITS = {t: (np.finfo(t).nmant, np.finfo(t).minexp) for t in (np.float32, np.float64)}
 
 
 def _add_distance_norms(e_sq, e, batch, t):

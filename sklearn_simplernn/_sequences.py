@@ -289,54 +289,17 @@ def _ragged(X, dtype, labels=None):
     items = []
     n_step_features = None
     for i, item in enumerate(X):
-        name = _name(i, labels)
-        if item is None or isinstance(item, (str, bytes, dict)) or np.isscalar(item):
-            raise TypeError(
-                f"{name} of X is a {_describe(item)}; each sequence must be an "
-                f"array-like of shape (n_timesteps,) or (n_timesteps, n_step_features)."
-            )
-        if sp.issparse(item):
-            raise TypeError(f"{name} of X is a sparse matrix; sequences must be dense arrays.")
-        try:
-            arr = np.asarray(item)
-        except ValueError:  # e.g. nested lists of unequal widths
-            raise ValueError(_unequal_steps(name, item)) from None
-        if arr.dtype.kind == "c":
-            raise ValueError(f"Complex data not supported: {name.lower()} of X is complex.")
-        if arr.dtype.kind in "mM":
-            raise ValueError(
-                f"{name} of X holds non-numeric values (dtype {arr.dtype}); convert dates "
-                f"and durations to numbers (e.g. elapsed time) first."
-            )
-        if arr.dtype.kind not in "biuf":
-            try:
-                arr = arr.astype(np.float64)
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"{name} of X holds non-numeric values (dtype {arr.dtype}); "
-                    f"sequences must contain numbers."
-                ) from None
+        if type(item) is np.ndarray and item.dtype.kind in "biuf" and item.ndim in (1, 2):
+            arr = item  # the common case, checked without building an error message
+        else:
+            arr = _ragged_item(item, _name(i, labels))
         if arr.ndim == 1:
             arr = arr[:, None]
-        elif arr.ndim != 2:
-            raise ValueError(
-                f"{name} of X has {arr.ndim} dimensions (shape {arr.shape}); each "
-                f"sequence must be 1-D (n_timesteps,) or 2-D (n_timesteps, n_step_features)."
-            )
-        if arr.shape[0] == 0:
-            raise ValueError(f"{name} of X is empty: every sequence needs at least one step.")
-        if arr.shape[1] == 0:
-            raise ValueError(
-                f"{name} of X has 0 features per step (shape {arr.shape}); at least "
-                f"one is required."
-            )
-        if n_step_features is None:
-            n_step_features = arr.shape[1]
-        elif arr.shape[1] != n_step_features:
-            raise ValueError(
-                f"{name} of X has {arr.shape[1]} feature(s) per step, but sequence 0 "
-                f"has {n_step_features}: all sequences must have the same number."
-            )
+        if arr.shape[0] == 0 or arr.shape[1] == 0 or (
+            n_step_features is not None and arr.shape[1] != n_step_features
+        ):
+            _bad_shape(_name(i, labels), arr, n_step_features)
+        n_step_features = arr.shape[1]
         items.append(arr)
     if dtype is None or not isinstance(dtype, tuple):
         out_dtype = np.dtype(target)
@@ -348,6 +311,57 @@ def _ragged(X, dtype, labels=None):
     data = np.ascontiguousarray(data)
     _check_finite(data, lengths, labels)
     return SequenceData(data, lengths, "ragged")
+
+
+def _ragged_item(item, name):
+    """One sequence of a ragged X as a numeric array of ndim 1 or 2, or a clear error."""
+    if item is None or isinstance(item, (str, bytes, dict)) or np.isscalar(item):
+        raise TypeError(
+            f"{name} of X is a {_describe(item)}; each sequence must be an "
+            f"array-like of shape (n_timesteps,) or (n_timesteps, n_step_features)."
+        )
+    if sp.issparse(item):
+        raise TypeError(f"{name} of X is a sparse matrix; sequences must be dense arrays.")
+    try:
+        arr = np.asarray(item)
+    except ValueError:  # e.g. nested lists of unequal widths
+        raise ValueError(_unequal_steps(name, item)) from None
+    if arr.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name.lower()} of X is complex.")
+    if arr.dtype.kind in "mM":
+        raise ValueError(
+            f"{name} of X holds non-numeric values (dtype {arr.dtype}); convert dates "
+            f"and durations to numbers (e.g. elapsed time) first."
+        )
+    if arr.dtype.kind not in "biuf":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{name} of X holds non-numeric values (dtype {arr.dtype}); "
+                f"sequences must contain numbers."
+            ) from None
+    if arr.ndim not in (1, 2):
+        raise ValueError(
+            f"{name} of X has {arr.ndim} dimensions (shape {arr.shape}); each "
+            f"sequence must be 1-D (n_timesteps,) or 2-D (n_timesteps, n_step_features)."
+        )
+    return arr
+
+
+def _bad_shape(name, arr, n_step_features):
+    """Raise for a sequence with no steps, no features, or another feature count."""
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} of X is empty: every sequence needs at least one step.")
+    if arr.shape[1] == 0:
+        raise ValueError(
+            f"{name} of X has 0 features per step (shape {arr.shape}); at least "
+            f"one is required."
+        )
+    raise ValueError(
+        f"{name} of X has {arr.shape[1]} feature(s) per step, but sequence 0 "
+        f"has {n_step_features}: all sequences must have the same number."
+    )
 
 
 def _check_finite(data, lengths, labels=None):
@@ -416,6 +430,9 @@ class PackedBatch:
     ----------
     X : ndarray of shape (total_steps, n_step_features)
         Step t of the ``n_t`` running sequences is rows ``offsets[t]:offsets[t+1]``.
+        A view of ``X1``.
+    X1 : ndarray of shape (total_steps, n_step_features + 1)
+        ``X`` with a last column of ones (the bias's input).
     batch_sizes : ndarray of shape (T_max,)
         ``n_t``, non-increasing.
     offsets : ndarray of shape (T_max + 1,)
@@ -432,8 +449,9 @@ class PackedBatch:
         views of the engine's buffers are then the same (``Workspace.plan``).
     """
 
-    def __init__(self, X, batch_sizes, order, last, prev, offsets=None):
-        self.X = X
+    def __init__(self, X1, batch_sizes, order, last, prev, offsets=None):
+        self.X1 = X1
+        self.X = X1[:, :-1]
         self.batch_sizes = batch_sizes
         if offsets is None:
             offsets = np.concatenate(([0], np.cumsum(batch_sizes)))
@@ -496,5 +514,11 @@ def pack(seqs, indices=None):
         last = offsets[lengths - 1] + np.arange(B)
         # Row j of step t >= 1 continues row j of step t - 1.
         prev = offsets[t_idx[B:] - 1] + j_idx[B:]
-    X = np.take(seqs.data, rows, axis=0)
-    return PackedBatch(X, batch_sizes.astype(np.int64), order, last, prev, offsets)
+    # The steps' features with a column of ones: [x_t, 1] [W_ax; b_a] is the
+    # input term and the bias in one GEMM, and [x_t, 1]^T delta gives dW_ax and
+    # db_a in one.
+    D = seqs.data.shape[1]
+    X1 = np.empty((len(rows), D + 1), dtype=seqs.dtype)
+    np.take(seqs.data, rows, axis=0, out=X1[:, :D])
+    X1[:, D] = 1
+    return PackedBatch(X1, batch_sizes.astype(np.int64), order, last, prev, offsets)
