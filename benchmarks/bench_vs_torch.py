@@ -23,6 +23,14 @@ alternating. One thread on each side is the primary setting (threadpoolctl for
 numpy's BLAS, ``torch.set_num_threads``); two threads each are also reported.
 Our ``fit`` limits BLAS to one thread by itself; ``predict`` does not.
 
+Floors. ``floor`` is the time of the fewest numpy calls that train the
+workload (three per time step forward, two backward, a few per batch; see
+:func:`numpy_floor`), run in the same loop as the fit with every view made in
+advance and no other Python code: any numpy implementation of this algorithm
+pays at least that, so ``torch/floor`` is the highest ratio a numpy engine can
+reach in this run. ``torch/GEMMs`` is the same with the matrix products alone,
+the ceiling even for compiled code that calls BLAS at every step.
+
 Lower bound. ``bound`` is the FLOPs of the workload's matrix products (forward
 and backward, every epoch or function evaluation) divided by the GEMM rate
 numpy reaches on this machine for a 512 x 512 product with the same dtype and
@@ -275,6 +283,153 @@ def matmul_flops(w, lengths, n_iter):
     return n_iter * (forward + backward)  # at least one evaluation per iteration
 
 
+def batch_lengths(w, lengths):
+    """The sorted lengths of every mini-batch our fit trains on, in order."""
+    if w["solver"] == "predict":
+        return [np.sort(lengths)[::-1]]
+    if w["solver"] == "lbfgs":
+        return [np.sort(lengths)[::-1]]
+    rng = initial_theta(w, "float64")[2]
+    out = []
+    for _ in range(w["epochs"]):
+        perm = rng.permutation(w["N"])
+        for i in range(0, w["N"], w["batch"]):
+            out.append(np.sort(lengths[perm[i : i + w["batch"]]])[::-1])
+    return out
+
+
+def _floor_weights(w, dtype):
+    """Weights for the floor loops: an orthogonal W_aa keeps every value in range."""
+    D, H = w["D"], w["H"]
+    rs = np.random.RandomState(1)
+    W_in = np.concatenate([rs.standard_normal((D, H)) * 0.3, np.zeros((1, H))]).astype(dtype)
+    W_aa = np.linalg.qr(rs.standard_normal((H, H)))[0].astype(dtype)
+    X = np.ones((1, D + 1), dtype)  # [x_t, 1]: the input term and bias in one GEMM
+    return rs, W_in, W_aa, X
+
+
+def numpy_floor(w, dtype, lengths, n_evals=1, gemm_only=False):
+    """Seconds of the fewest numpy calls that train this workload.
+
+    Per time step three calls forward (a_{t-1} W_aa, + the input term, f) and two
+    backward (delta_t = e_t * f', e_{t-1} = delta_t W_aa^T), plus the flush of
+    subnormal gradients every 8 steps; per batch one GEMM for the input term and
+    bias, the slopes f' over all steps, the weight-gradient GEMMs, the output
+    layer and Adam's ten vector updates. No Python logic beyond the loop over
+    the steps, every view and buffer made in advance, the same batch shapes as
+    our fit (``n_evals`` passes over the full batch for L-BFGS: its iterations,
+    which is less than its function evaluations). Any numpy implementation of
+    the algorithm makes at least these calls, so torch / floor is the highest
+    ratio a numpy engine can reach in the same run.
+
+    ``gemm_only`` keeps the matrix products alone: the time of the BLAS calls,
+    a floor even for compiled code that calls BLAS per step and gets every
+    elementwise operation for free.
+    """
+    D, H = w["D"], w["H"]
+    rs, W_in, W_aa, _ = _floor_weights(w, dtype)
+    W_ya = (rs.standard_normal((H, 1)) / np.sqrt(H)).astype(dtype)
+    shapes = []
+    for lens in batch_lengths(w, lengths):
+        sizes = (lens[None, :] > np.arange(int(lens[0]))[:, None]).sum(axis=1)
+        shapes.append((len(lens), np.concatenate([[0], np.cumsum(sizes)]), sizes))
+    rows_max = max(int(off[-1]) for _, off, _ in shapes)
+    B_max = max(B for B, _, _ in shapes)
+    X = np.ones((rows_max, D + 1), dtype)
+    X[:, :D] = rs.standard_normal((rows_max, D))
+    A = np.empty((rows_max, H), dtype)
+    dZ = np.empty((rows_max, H), dtype)
+    tmp = np.empty((B_max, H), dtype)
+    e = np.empty((B_max, H), dtype)
+    dZo = np.empty((B_max, 1), dtype)
+    plans = []
+    for B, off, sizes in shapes:
+        rows = int(off[-1])
+        fwd = [(A[off[t] : off[t + 1]], A[off[t - 1] : off[t - 1] + n], tmp[:n])
+               for t, n in enumerate(sizes.tolist()) if t]
+        bwd = [(dZ[off[t] : off[t + 1]], e[:n], k % 8 == 7)
+               for k, (t, n) in enumerate(list(enumerate(sizes.tolist()))[:0:-1])]
+        plans.append((B, A[:rows], X[:rows], dZ[:rows], A[:B], dZ[:B], e[:B], dZo[:B],
+                      A[: rows - B].T, dZ[B:rows], fwd, bwd))
+    dW_in, dW_aa, dW_ya = (np.empty(shape, dtype) for shape in ((D + 1, H), (H, H), (H, 1)))
+    W_aa_T = np.ascontiguousarray(W_aa.T)
+    W_ya_T = np.ascontiguousarray(W_ya.T)
+    size = (D + 1) * H + H * H + H + 1
+    theta, g, m, v = (np.full(size, 0.01, dtype) for _ in range(4))
+    s = np.empty(size, dtype)
+    c = 2.0**-60
+    adam = w["solver"] == "adam"
+    tanh, dot, multiply = np.tanh, np.dot, np.multiply
+    t0 = time.perf_counter()
+    for _ in range(n_evals):
+        for B, Ab, Xb, dZb, a1, d1, eB, dZoB, A_prev_T, dZ_rest, fwd, bwd in plans:
+            dot(Xb, W_in, out=Ab)
+            if gemm_only:
+                for _, a_prev, z_rec in fwd:
+                    dot(a_prev, W_aa, out=z_rec)
+            else:
+                tanh(a1, out=a1)
+                for z, a_prev, z_rec in fwd:
+                    dot(a_prev, W_aa, out=z_rec)
+                    np.add(z, z_rec, out=z)
+                    tanh(z, out=z)
+            dot(a1, W_ya, out=dZoB)  # stands in for the last states' output
+            dot(a1.T, dZoB, out=dW_ya)
+            dot(dZoB, W_ya_T, out=eB)
+            if gemm_only:
+                for delta, e_t, _ in bwd:
+                    dot(delta, W_aa_T, out=e_t)
+            else:
+                multiply(Ab, Ab, out=dZb)
+                np.subtract(1, dZb, out=dZb)
+                for delta, e_t, flush in bwd:
+                    multiply(delta, e_t, out=delta)
+                    dot(delta, W_aa_T, out=e_t)
+                    if flush:
+                        e_t += c
+                        e_t -= c
+                multiply(d1, eB, out=d1)
+            dot(Xb.T, dZb, out=dW_in)
+            dot(A_prev_T, dZ_rest, out=dW_aa)
+            if adam and not gemm_only:  # Adam's vector updates
+                m *= 0.9; m += g; v *= 0.999; np.square(g, out=s); v += s  # noqa: E702
+                np.sqrt(v, out=s); s += 1e-8; np.divide(m, s, out=s); s *= 0.01  # noqa: E702
+                theta -= s
+    return time.perf_counter() - t0
+
+
+def numpy_floor_predict(w, dtype, lengths, gemm_only=False):
+    """Like :func:`numpy_floor` for prediction: the forward pass alone, nothing cached."""
+    rs, W_in, W_aa, _ = _floor_weights(w, dtype)
+    D, H, N, T = w["D"], w["H"], len(lengths), int(lengths.max())
+    X = np.ones((T, N, D + 1), dtype)
+    X[..., :D] = rs.standard_normal((T, N, D))
+    a = np.zeros((N, H), dtype)
+    z = np.empty((N, H), dtype)
+    tmp = np.empty((N, H), dtype)
+    t0 = time.perf_counter()
+    for t in range(T):
+        np.dot(X[t], W_in, out=z)
+        if gemm_only:
+            np.dot(a, W_aa, out=tmp)
+            continue
+        if t:
+            np.dot(a, W_aa, out=tmp)
+            np.add(z, tmp, out=z)
+        np.tanh(z, out=a)
+    return time.perf_counter() - t0
+
+
+def floors(w, dtype, lengths, n_iter):
+    """(floor, GEMM-only floor) in seconds for this workload (see numpy_floor)."""
+    if w["solver"] == "predict":
+        return (numpy_floor_predict(w, dtype, lengths),
+                numpy_floor_predict(w, dtype, lengths, gemm_only=True))
+    n_evals = 1 if w["solver"] == "adam" else n_iter
+    return (numpy_floor(w, dtype, lengths, n_evals),
+            numpy_floor(w, dtype, lengths, n_evals, gemm_only=True))
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -313,6 +468,7 @@ def bench(name, dtype, threads, repeats, rates):
                                fitted.hidden_bias_, fitted.output_weights_,
                                fitted.output_bias_], dtype=dtype)
         model = torch_model(w, trained, layout, dtype)
+    floor_t, gemm_t = [], []
     with threadpool_limits(limits=threads, user_api="blas"):
         torch.set_num_threads(threads)
         for _ in range(repeats):
@@ -320,6 +476,10 @@ def bench(name, dtype, threads, repeats, rates):
             ours_t.append(t)
             t, theirs = run_torch(w, padded, y, lengths, theta, layout, dtype, model)
             torch_t.append(t)
+            n_iter = 1 if w["solver"] == "predict" else ours.n_iter_
+            t, t_gemm = floors(w, dtype, lengths, n_iter)
+            floor_t.append(t)
+            gemm_t.append(t_gemm)
     if w["solver"] == "predict":
         loss_ours, loss_torch = full_loss(ours, y), full_loss(theirs, y)
         n_iter = 1
@@ -333,7 +493,8 @@ def bench(name, dtype, threads, repeats, rates):
         "workload": name, "dtype": dtype, "threads": threads,
         "ours": ours_med, "torch": torch_med, "ratio": torch_med / ours_med,
         "target": TARGETS[dtype][name], "loss_ours": loss_ours, "loss_torch": loss_torch,
-        "bound": bound,
+        "bound": bound, "floor": statistics.median(floor_t),
+        "gemm_floor": statistics.median(gemm_t),
     }
 
 
@@ -346,14 +507,17 @@ def format_row(r):
         f"{r['torch']:8.3f} | {r['ratio']:6.2f} | "
         f"{'' if target is None else '>= ' + str(target):>7} {met:>3} | "
         f"{r['loss_ours']:.5f} | {r['loss_torch']:.5f} | {'yes' if loss_ok else 'NO':>3} | "
+        f"{r['floor']:7.3f} | {r['torch'] / r['floor']:6.2f} | "
+        f"{r['torch'] / r['gemm_floor']:6.2f} | "
         f"{r['bound']:7.3f} | {r['ours'] / r['bound']:6.1f} |"
     )
 
 
 HEADER = (
     "| workload | dtype | threads | ours (s) | torch (s) | torch/ours | target | "
-    "loss ours | loss torch | within 10% | bound (s) | ours/bound |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "loss ours | loss torch | within 10% | floor (s) | torch/floor | torch/GEMMs | "
+    "bound (s) | ours/bound |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
