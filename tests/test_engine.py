@@ -11,7 +11,7 @@ from sklearn_simplernn._losses import SquaredLoss
 from sklearn_simplernn._params import ParamLayout, init_params
 from sklearn_simplernn._rnn import Workspace, backward, forward
 from sklearn_simplernn._sequences import SequenceData, pack
-from sklearn_simplernn._training import Objective
+from sklearn_simplernn._training import Objective, predict_logits
 
 
 def make_problem(lengths, n_step_features=2, n_outputs=2, seed=0, dtype=np.float64):
@@ -71,6 +71,29 @@ def test_shared_workspace_gives_the_same_results_as_fresh_ones():
         J2, g2 = value_and_grad(reused, theta)
         assert J1 == J2
         np.testing.assert_array_equal(g1, g2)
+
+
+def test_cached_plans_follow_reallocated_buffers():
+    """A cached step plan is dropped when a larger batch (or a prediction) grows the buffers."""
+    small = make_problem([6, 2, 6, 4, 6, 1])
+    larger = make_problem([9, 9, 3, 9, 9, 9, 9, 2], seed=5)
+    big, _, _ = make_problem([3] * 40 + [7] * 5, seed=6)
+    shared = Workspace()
+    for k in range(4):
+        for seqs, y, w in (small, small, larger) if k < 3 else (small,):
+            fresh, layout = objective(seqs, y, w)
+            reused, _ = objective(seqs, y, w, ws=shared)
+            theta = init_params(layout, "tanh", np.random.RandomState(4))
+            J1, g1 = value_and_grad(fresh, theta)
+            J2, g2 = value_and_grad(reused, theta)
+            assert J1 == J2
+            np.testing.assert_array_equal(g1, g2)
+        # 45 sequences: larger per-step buffers than any training batch here.
+        np.testing.assert_array_equal(
+            predict_logits(theta, layout, big, "tanh", ws=shared),
+            predict_logits(theta, layout, big, "tanh"),
+        )
+        shared.get("A", (1000 * (k + 1), 4), np.float64)  # and a larger cache
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
