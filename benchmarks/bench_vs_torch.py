@@ -285,9 +285,7 @@ def matmul_flops(w, lengths, n_iter):
 
 def batch_lengths(w, lengths):
     """The sorted lengths of every mini-batch our fit trains on, in order."""
-    if w["solver"] == "predict":
-        return [np.sort(lengths)[::-1]]
-    if w["solver"] == "lbfgs":
+    if w["batch"] is None:  # full batch: L-BFGS, predict
         return [np.sort(lengths)[::-1]]
     rng = initial_theta(w, "float64")[2]
     out = []
