@@ -58,19 +58,29 @@ def test_ragged_batch_is_the_weighted_sum_of_single_sequences():
     np.testing.assert_allclose(g, g_sum / w.sum(), rtol=1e-10, atol=1e-14)
 
 
+def assert_shared_workspace_matches_fresh(problem, shared, seed=3):
+    """J and its gradient with the ``shared`` workspace equal those of a fresh one, bit for bit.
+
+    Returns the (theta, layout) used, for further checks on the same weights.
+    """
+    seqs, y, w = problem
+    fresh, layout = objective(seqs, y, w)
+    reused, _ = objective(seqs, y, w, ws=shared)
+    theta = init_params(layout, "tanh", np.random.RandomState(seed))
+    J1, g1 = value_and_grad(fresh, theta)
+    J2, g2 = value_and_grad(reused, theta)
+    assert J1 == J2
+    np.testing.assert_array_equal(g1, g2)
+    return theta, layout
+
+
 def test_shared_workspace_gives_the_same_results_as_fresh_ones():
     """Cached step views survive (or are rebuilt after) buffer reallocation across batch shapes."""
     problems = [make_problem(L, seed=k) for k, L in
                 enumerate([[5, 5, 5], [9, 2, 4, 7], [3, 3], [12, 12, 12, 12], [5, 5, 5]])]
     shared = Workspace()
-    for seqs, y, w in problems + problems[::-1]:
-        fresh, layout = objective(seqs, y, w)
-        reused, _ = objective(seqs, y, w, ws=shared)
-        theta = init_params(layout, "tanh", np.random.RandomState(3))
-        J1, g1 = value_and_grad(fresh, theta)
-        J2, g2 = value_and_grad(reused, theta)
-        assert J1 == J2
-        np.testing.assert_array_equal(g1, g2)
+    for problem in problems + problems[::-1]:
+        assert_shared_workspace_matches_fresh(problem, shared)
 
 
 def test_cached_plans_follow_reallocated_buffers():
@@ -80,14 +90,8 @@ def test_cached_plans_follow_reallocated_buffers():
     big, _, _ = make_problem([3] * 40 + [7] * 5, seed=6)
     shared = Workspace()
     for k in range(4):
-        for seqs, y, w in (small, small, larger) if k < 3 else (small,):
-            fresh, layout = objective(seqs, y, w)
-            reused, _ = objective(seqs, y, w, ws=shared)
-            theta = init_params(layout, "tanh", np.random.RandomState(4))
-            J1, g1 = value_and_grad(fresh, theta)
-            J2, g2 = value_and_grad(reused, theta)
-            assert J1 == J2
-            np.testing.assert_array_equal(g1, g2)
+        for problem in (small, small, larger) if k < 3 else (small,):
+            theta, layout = assert_shared_workspace_matches_fresh(problem, shared, seed=4)
         # 45 sequences: larger per-step buffers than any training batch here.
         np.testing.assert_array_equal(
             predict_logits(theta, layout, big, "tanh", ws=shared),
