@@ -3,8 +3,8 @@
 The full-batch objective sums J and its gradient over chunks of sequences, so
 the hidden-state cache (and the BPTT scratch) is bounded by one chunk
 (``_training._CHUNK_BYTES`` per buffer), whatever the number of sequences.
-Issue 4 asks that fitting 200,000 sequences of length 50 with n_hidden=64 by
-L-BFGS need no more than about 1 GB beyond the data itself.
+Fitting 200,000 sequences of length 50 with n_hidden=64 by L-BFGS should need
+no more than about 1 GB beyond the data itself.
 
 Each case runs in a fresh subprocess and reports its peak resident set size
 (``ru_maxrss``) minus the RSS after the data was built (interpreter, numpy,

@@ -79,12 +79,6 @@ WORKLOADS = {
     "predict": dict(N=20000, T=50, D=1, H=32, batch=None, solver="predict", epochs=0),
 }
 
-# Ratio torch time / our time to reach, one thread each (issue 4).
-TARGETS = {
-    "float64": {"small": 3, "ragged": 4, "long": 4, "wide": 0.8, "lbfgs": 0.8, "predict": 1.5},
-    "float32": {"small": 5, "ragged": 8, "long": 8, "wide": 1.3, "lbfgs": 1.2, "predict": 2},
-}
-
 
 # ---------------------------------------------------------------------------
 # Data
@@ -490,20 +484,17 @@ def bench(name, dtype, threads, repeats, rates):
     return {
         "workload": name, "dtype": dtype, "threads": threads,
         "ours": ours_med, "torch": torch_med, "ratio": torch_med / ours_med,
-        "target": TARGETS[dtype][name], "loss_ours": loss_ours, "loss_torch": loss_torch,
+        "loss_ours": loss_ours, "loss_torch": loss_torch,
         "bound": bound, "floor": statistics.median(floor_t),
         "gemm_floor": statistics.median(gemm_t),
     }
 
 
 def format_row(r):
-    target = r["target"] if r["threads"] == 1 else None
-    met = "" if target is None else ("yes" if r["ratio"] >= target else "NO")
     loss_ok = abs(r["loss_ours"] - r["loss_torch"]) <= 0.1 * r["loss_torch"]
     return (
         f"| {r['workload']:<7} | {r['dtype']} | {r['threads']} | {r['ours']:8.3f} | "
         f"{r['torch']:8.3f} | {r['ratio']:6.2f} | "
-        f"{'' if target is None else '>= ' + str(target):>7} {met:>3} | "
         f"{r['loss_ours']:.5f} | {r['loss_torch']:.5f} | {'yes' if loss_ok else 'NO':>3} | "
         f"{r['floor']:7.3f} | {r['torch'] / r['floor']:6.2f} | "
         f"{r['torch'] / r['gemm_floor']:6.2f} | "
@@ -512,10 +503,10 @@ def format_row(r):
 
 
 HEADER = (
-    "| workload | dtype | threads | ours (s) | torch (s) | torch/ours | target | "
+    "| workload | dtype | threads | ours (s) | torch (s) | torch/ours | "
     "loss ours | loss torch | within 10% | floor (s) | torch/floor | torch/GEMMs | "
     "bound (s) | ours/bound |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
