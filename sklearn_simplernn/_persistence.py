@@ -2,10 +2,26 @@
 
 A skops file describes every object it holds by its type, and ``skops.io.load``
 refuses to rebuild a type it was not told to trust. :func:`load` trusts
-scikit-learn's default set (its estimators, numpy and scipy containers,
-builtins) plus exactly this package's own types (:func:`trusted_types`), so a file
-that smuggles in a function or a foreign class is refused before anything in
-it is built or run.
+skops' default set (scikit-learn's estimators, numpy and scipy containers,
+builtins) and, on top of it, exactly these (:func:`trusted_types`):
+
+- this package's public estimators and transformers, from every module of
+  the package whether or not it has been imported yet (e.g.
+  ``preprocessing.SequenceScaler``), and its optimizer classes, whose state a
+  model fitted with ``solver='sgd'`` or ``'adam'`` keeps for ``partial_fit``;
+- what a fitted scikit-learn search (``GridSearchCV``, ``RandomizedSearchCV``)
+  over such a model holds: every public cross-validation splitter of
+  scikit-learn (``KFold``, ``TimeSeriesSplit``, ``ShuffleSplit``, ...), its
+  scorer classes, and the metric functions behind its named scorers (those of
+  ``sklearn.metrics.get_scorer_names()``, so ``scoring='r2'`` or
+  ``'neg_mean_squared_error'``). These are read from the installed
+  scikit-learn, so they follow its version.
+
+Nothing else. Any other function (the ``func`` of a ``FunctionTransformer``,
+your own metric in ``make_scorer``, a callable ``refit``) and any other class
+(e.g. a ``scipy.stats`` distribution in ``RandomizedSearchCV``) is refused:
+:func:`load` refuses a file holding one before anything in it is built or
+run, and :func:`save` refuses to write such a file in the first place.
 
 :func:`save` also writes the package version into the archive (an extra
 member next to skops' own), and :func:`load` refuses a file from another
@@ -13,43 +29,113 @@ version unless told otherwise: the fitted attributes of an Elman network are
 only meaningful to the code that wrote them.
 """
 
+import functools
+import importlib
+import inspect
+import io
 import json
 import os
+import pkgutil
 import zipfile
 
 from sklearn.base import BaseEstimator
 
-from . import _optimizers
-
 _VERSION_MEMBER = "sklearn_simplernn.json"
+_PACKAGE = __name__.rpartition(".")[0]
+# scikit-learn's scorer classes: what a search's ``scorer_`` and ``scoring`` hold.
+_SCORER_CLASSES = ("_PassthroughScorer", "_Scorer", "_MultimetricScorer")
 
 
-def _type_name(cls):
-    return f"{cls.__module__}.{cls.__name__}"
+def _type_name(obj):
+    # The name skops records for a class or function (and matches ``trusted`` against).
+    return f"{obj.__module__}.{obj.__name__}"
 
 
-def trusted_types():
-    """This package's public estimator classes and the optimizer state they may hold.
-
-    Fitted estimators hold only numpy arrays and plain Python values, except
-    the optimizer of 'sgd' and 'adam' kept for ``partial_fit``: every class of
-    ``_optimizers`` is trusted. Estimators are found among the subclasses of
-    ``BaseEstimator`` defined in the package, so a new one is trusted as soon
-    as the package defines it.
-    """
-    found = {
-        cls for cls in vars(_optimizers).values()
-        if isinstance(cls, type) and cls.__module__ == _optimizers.__name__
-    }
-    stack = [BaseEstimator]
-    while stack:
-        for cls in stack.pop().__subclasses__():
-            stack.append(cls)
-            if cls.__module__.startswith("sklearn_simplernn.") and not cls.__name__.startswith(
-                ("_", "Base")
+def _package_types():
+    """Public estimator classes of every module of the package, and its optimizers."""
+    package = importlib.import_module(_PACKAGE)
+    # Import every module: a class is trusted whether or not the program that
+    # loads a file has imported its module yet.
+    modules = [package] + [
+        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(package.__path__, f"{_PACKAGE}.")
+    ]
+    found = []
+    for module in modules:
+        for name, obj in vars(module).items():
+            if not isinstance(obj, type) or obj.__module__ != module.__name__:
+                continue
+            if module.__name__ == f"{_PACKAGE}._optimizers" or (
+                issubclass(obj, BaseEstimator) and not name.startswith(("_", "Base"))
             ):
-                found.add(cls)
-    return sorted(found, key=_type_name)
+                found.append(obj)
+    return found
+
+
+def _sklearn_splitters():
+    """scikit-learn's public cross-validation splitter classes."""
+    from sklearn.model_selection import _split
+
+    return [
+        cls for name, cls in vars(_split).items()
+        if isinstance(cls, type) and cls.__module__ == _split.__name__
+        and not name.startswith(("_", "Base"))
+        and callable(getattr(cls, "split", None)) and callable(getattr(cls, "get_n_splits", None))
+    ]
+
+
+def _sklearn_scorers():
+    """scikit-learn's scorer classes and the metric functions of its named scorers."""
+    from sklearn.metrics import _scorer, get_scorer, get_scorer_names
+
+    found = [getattr(_scorer, name) for name in _SCORER_CLASSES if hasattr(_scorer, name)]
+    for scoring in get_scorer_names():
+        func = getattr(get_scorer(scoring), "_score_func", None)
+        # Only a plain scikit-learn function that its module's name resolves to:
+        # skops rebuilds a function by looking its name up in its module.
+        if (inspect.isfunction(func) and func.__module__.startswith("sklearn.")
+                and getattr(importlib.import_module(func.__module__), func.__name__, None)
+                is func):
+            found.append(func)
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def trusted_types():
+    """Names of the types :func:`load` trusts on top of skops' defaults.
+
+    Returns
+    -------
+    names : tuple of str
+        Sorted ``module.name`` of each trusted class or function, as skops
+        reports them:
+
+        - this package's public estimators and transformers (the public
+          subclasses of ``BaseEstimator`` defined in any of its modules, all
+          of which are imported first) and every class of ``_optimizers``
+          (the state of 'sgd' and 'adam' kept for ``partial_fit``);
+        - scikit-learn's public cross-validation splitters (the public classes
+          of ``sklearn.model_selection._split`` with ``split`` and
+          ``get_n_splits``);
+        - scikit-learn's scorer classes ``_PassthroughScorer``, ``_Scorer`` and
+          ``_MultimetricScorer`` (those that exist in the installed version);
+        - the metric function of each scorer named in
+          ``sklearn.metrics.get_scorer_names()``, e.g.
+          ``sklearn.metrics._regression.mean_squared_error``.
+
+    Notes
+    -----
+    :class:`~sklearn_simplernn.preprocessing.Windows` is not trusted: it is a
+    data set, not part of a model, and skops cannot store the pandas indexes
+    it holds.
+    """
+    objects = _package_types() + _sklearn_splitters() + _sklearn_scorers()
+    return tuple(sorted({_type_name(obj) for obj in objects}))
+
+
+def _refused(untrusted):
+    """The names among skops' untrusted ones that :func:`load` does not trust either."""
+    return sorted(set(untrusted) - set(trusted_types()))
 
 
 def _skops_io():
@@ -64,17 +150,21 @@ def _skops_io():
 
 
 def save(model, path):
-    """Save a model (an estimator, or a pipeline around one) to a skops file.
+    """Save a model (an estimator, a pipeline or a search around one) to a skops file.
 
     The file holds no pickle: share it and open it with :func:`load`, which
-    rebuilds only trusted types. Needs the ``persistence`` extra
+    rebuilds only trusted types (see :func:`trusted_types`). A model holding
+    anything :func:`load` would refuse is refused here, before any file is
+    written. Needs the ``persistence`` extra
     (``pip install 'sklearn-simplernn[persistence]'``).
 
     Parameters
     ----------
     model : estimator
-        Fitted or not; e.g. a ``SimpleRNNRegressor`` or a ``Pipeline`` of
-        ``SequenceScaler`` and ``SimpleRNNRegressor``.
+        Fitted or not; e.g. a ``SimpleRNNRegressor``, a ``Pipeline`` of
+        ``SequenceScaler`` and ``SimpleRNNRegressor``, or a ``GridSearchCV``
+        over that pipeline with a scikit-learn splitter (``TimeSeriesSplit``)
+        and a named ``scoring`` (``'neg_mean_squared_error'``).
     path : str or path-like
         The file to write (``.skops`` by convention); overwritten if present.
 
@@ -82,9 +172,23 @@ def save(model, path):
     -------
     None
 
+    Raises
+    ------
+    TypeError
+        When the model holds a type :func:`load` does not trust, e.g. a
+        ``FunctionTransformer`` around your own function or a scorer made
+        with ``make_scorer`` from your own metric. Nothing is written then,
+        and a file already at ``path`` is left as it was.
+
     See Also
     --------
     load : Read the file back.
+
+    Notes
+    -----
+    To store a model holding other types anyway, write it with
+    ``skops.io.dump(model, path)`` and read it with
+    ``skops.io.load(path, trusted=[...])``, listing the types you reviewed.
 
     Examples
     --------
@@ -92,8 +196,9 @@ def save(model, path):
     >>> import sklearn_simplernn
     >>> from sklearn_simplernn import SimpleRNNRegressor
     >>> rng = np.random.RandomState(0)
-    >>> X, y = rng.randn(20, 5), rng.randn(20)
-    >>> model = SimpleRNNRegressor(n_hidden=3, max_iter=20, random_state=0).fit(X, y)
+    >>> X = rng.randn(20, 5)
+    >>> y = X[:, -1]  # the newest step
+    >>> model = SimpleRNNRegressor(n_hidden=3, random_state=0).fit(X, y)
     >>> path = os.path.join(tempfile.mkdtemp(), "model.skops")
     >>> sklearn_simplernn.save(model, path)
     >>> loaded = sklearn_simplernn.load(path)
@@ -104,18 +209,39 @@ def save(model, path):
 
     sio = _skops_io()
     path = os.fspath(path)
-    sio.dump(model, path)
-    with zipfile.ZipFile(path, "a") as archive:
+    data = sio.dumps(model)
+    refused = _refused(sio.get_untrusted_types(data=data))
+    if refused:
+        raise TypeError(
+            f"Not saving to {path!r}: the model holds types that sklearn_simplernn.load "
+            f"does not trust, so it could not read the file back: {refused}. load "
+            f"trusts scikit-learn's default types, its cross-validation splitters, "
+            f"scorers and the metrics of its named scorers, and sklearn_simplernn's "
+            f"own. Replace them (e.g. scoring='neg_mean_squared_error' instead of a "
+            f"scorer made from your own function), or, to keep them, write the file "
+            f"with skops.io.dump(model, path) and read it with "
+            f"skops.io.load(path, trusted=[...]) listing the types you reviewed."
+        )
+    archive_bytes = io.BytesIO(data)
+    with zipfile.ZipFile(archive_bytes, "a") as archive:
         archive.writestr(_VERSION_MEMBER, json.dumps({"version": __version__}))
+    # The archive is complete before the file is opened: a failure above
+    # leaves a file already at ``path`` as it was.
+    with open(path, "wb") as file:
+        file.write(archive_bytes.getvalue())
 
 
 def load(path, *, allow_version_mismatch=False):
     """Load a model saved with :func:`save`, rebuilding only trusted types.
 
-    Trusted are scikit-learn's default types (as in ``skops.io.load``) and
-    this package's own. A file holding anything else, e.g. a
-    ``FunctionTransformer`` around an arbitrary function, is refused before
-    any of it is built.
+    Trusted are skops' default types (scikit-learn's estimators, numpy and
+    scipy containers, builtins), this package's public estimators,
+    transformers and optimizers, and scikit-learn's cross-validation
+    splitters, scorer classes and the metric functions of its named scorers
+    (see :func:`trusted_types`), so a fitted ``GridSearchCV`` with
+    ``cv=TimeSeriesSplit(...)`` and ``scoring='r2'`` loads. A file holding
+    anything else, e.g. a ``FunctionTransformer`` around an arbitrary
+    function, is refused before any of it is built.
 
     Parameters
     ----------
@@ -151,13 +277,13 @@ def load(path, *, allow_version_mismatch=False):
 
     sio = _skops_io()
     path = os.fspath(path)
-    trusted = [_type_name(cls) for cls in trusted_types()]
-    refused = sorted(set(sio.get_untrusted_types(file=path)) - set(trusted))
+    refused = _refused(sio.get_untrusted_types(file=path))
     if refused:
         raise TypeError(
             f"Refusing to load {path!r}: it holds types that sklearn_simplernn.load does "
-            f"not trust: {refused}. load trusts scikit-learn's default types and "
-            f"sklearn_simplernn's own. If you made this file yourself or fully trust "
+            f"not trust: {refused}. load trusts scikit-learn's default types, its "
+            f"cross-validation splitters, scorers and the metrics of its named scorers, "
+            f"and sklearn_simplernn's own. If you made this file yourself or fully trust "
             f"its source, review those types and use skops.io.load(path, trusted=[...])."
         )
     with zipfile.ZipFile(path) as archive:
@@ -175,4 +301,4 @@ def load(path, *, allow_version_mismatch=False):
             f"fitted weights may mean something else here: install the version that wrote "
             f"it, or refit and save again. Pass allow_version_mismatch=True to load anyway."
         )
-    return sio.load(path, trusted=trusted)
+    return sio.load(path, trusted=list(trusted_types()))

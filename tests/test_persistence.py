@@ -1,19 +1,26 @@
 """sklearn_simplernn.save / load: skops round trips, refusal of untrusted types, versions."""
 
+import importlib
 import importlib.util
 import inspect
 import json
 import os
+import pkgutil
+import subprocess
 import sys
 import warnings
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from arch.data import sp500
 from numpy.testing import assert_array_equal
+from scipy.stats import loguniform
 from sklearn.base import BaseEstimator
+from sklearn.metrics import get_scorer, get_scorer_names, make_scorer
+from sklearn.model_selection import GridSearchCV, KFold, RandomizedSearchCV, TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
@@ -88,32 +95,139 @@ def _exfiltrate(X):
     return X
 
 
+def _my_metric(y_true, y_pred):
+    return 0.0
+
+
 class _Foreign(BaseEstimator):
     """An estimator class from outside the package and scikit-learn."""
 
 
-@needs_skops
-@pytest.mark.parametrize(
-    "smuggled, name",
-    [
-        (FunctionTransformer(os.system), "system"),
-        (FunctionTransformer(_exfiltrate), "_exfiltrate"),
-        (_Foreign(), "_Foreign"),
-    ],
-)
-def test_load_refuses_untrusted_types(tmp_path, smuggled, name):
-    """A file holding a function or class outside the trusted set is refused, naming it."""
+def _smuggling_pipeline(smuggled):
     pipe = make_pipeline(SequenceScaler(), SimpleRNNRegressor())
     pipe.steps.insert(0, ("smuggled", smuggled))
+    return pipe
+
+
+# Objects holding a type load must refuse, and the name skops gives that type.
+_UNTRUSTED = [
+    pytest.param(_smuggling_pipeline(FunctionTransformer(os.system)), "system", id="os.system"),
+    pytest.param(_smuggling_pipeline(FunctionTransformer(_exfiltrate)), "_exfiltrate",
+                 id="local-function"),
+    pytest.param(_smuggling_pipeline(_Foreign()), "_Foreign", id="foreign-class"),
+    pytest.param(GridSearchCV(SimpleRNNRegressor(), {"n_hidden": [2, 3]},
+                              scoring=make_scorer(_my_metric)), "_my_metric",
+                 id="make_scorer-own-metric"),
+    pytest.param(RandomizedSearchCV(SimpleRNNRegressor(), {"alpha": loguniform(1e-4, 1.0)}),
+                 "rv_continuous_frozen", id="scipy-distribution"),
+]
+
+
+@needs_skops
+@pytest.mark.parametrize("smuggled, name", _UNTRUSTED)
+def test_load_refuses_untrusted_types(tmp_path, smuggled, name):
+    """A file holding a function or class outside the trusted set is refused, naming it."""
+    import skops.io
+
     path = tmp_path / "evil.skops"
-    sklearn_simplernn.save(pipe, path)
+    skops.io.dump(smuggled, path)
     with pytest.raises(TypeError, match=f"does not trust: .*{name}"):
         sklearn_simplernn.load(path)
 
 
+@needs_skops
+@pytest.mark.parametrize("smuggled, name", _UNTRUSTED)
+def test_save_refuses_what_load_would_refuse_and_writes_nothing(tmp_path, smuggled, name):
+    """save raises, naming the type and the skops way out, and writes or overwrites no file."""
+    new, existing = tmp_path / "new.skops", tmp_path / "existing.skops"
+    existing.write_bytes(b"an earlier file")
+    for path in (new, existing):
+        with pytest.raises(TypeError, match=rf"does not trust.*{name}.*skops\.io\.dump"):
+            sklearn_simplernn.save(smuggled, path)
+    assert not new.exists()
+    assert existing.read_bytes() == b"an earlier file"
+
+
+@needs_skops
+def test_windows_are_not_saved(tmp_path, sp500_windows):
+    """Windows (a data set, not a model) cannot be saved, and no file is left behind."""
+    train, _ = sp500_windows
+    with pytest.raises(TypeError):
+        sklearn_simplernn.save(train, tmp_path / "windows.skops")
+    assert not (tmp_path / "windows.skops").exists()
+
+
+@needs_skops
+def test_fresh_interpreter_loads_a_pipeline_and_trusts_the_same_types(tmp_path):
+    """A new process that imports only sklearn_simplernn loads a saved SequenceScaler pipeline."""
+    rng = np.random.RandomState(6)
+    X, y = rng.randn(20, 4), rng.randn(20)
+    pipe = make_pipeline(SequenceScaler(),
+                         SimpleRNNRegressor(n_hidden=2, max_iter=5, random_state=0)).fit(X, y)
+    sklearn_simplernn.save(pipe, tmp_path / "pipe.skops")
+    np.save(tmp_path / "X.npy", X)
+    code = (
+        "import json, sys\n"
+        "import numpy as np\n"
+        "import sklearn_simplernn\n"
+        "model = sklearn_simplernn.load(sys.argv[1])\n"
+        "np.save(sys.argv[2], model.predict(np.load(sys.argv[3])))\n"
+        "print(json.dumps(sklearn_simplernn._persistence.trusted_types()))\n"
+    )
+    # Run from the directory holding this package so the child imports this very code.
+    root = Path(sklearn_simplernn.__file__).resolve().parents[1]
+    child = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "pipe.skops"), str(tmp_path / "pred.npy"),
+         str(tmp_path / "X.npy")],
+        cwd=root, capture_output=True, text=True,
+    )
+    assert child.returncode == 0, child.stderr
+    assert_array_equal(np.load(tmp_path / "pred.npy"), pipe.predict(X))
+    assert json.loads(child.stdout) == list(trusted_types())
+
+
+def _tiny_search(Search, **kwargs):
+    rng = np.random.RandomState(7)
+    X = [rng.randn(T, 2) for T in rng.randint(3, 7, 24)]
+    y = np.array([x[:, 0].sum() for x in X])
+    pipe = make_pipeline(SequenceScaler(), SimpleRNNRegressor(max_iter=3, random_state=0))
+    grid = {"simplernnregressor__n_hidden": [2, 3]}
+    if Search is RandomizedSearchCV:
+        kwargs.update(n_iter=2, random_state=0)
+    return Search(pipe, grid, **kwargs).fit(X, y), X
+
+
+@needs_skops
+@pytest.mark.parametrize("Search, kwargs", [
+    pytest.param(GridSearchCV, dict(cv=TimeSeriesSplit(n_splits=2)), id="TimeSeriesSplit"),
+    pytest.param(GridSearchCV, dict(cv=TimeSeriesSplit(n_splits=2),
+                                    scoring="neg_mean_squared_error"), id="named-scoring"),
+    pytest.param(RandomizedSearchCV, dict(cv=KFold(n_splits=2),
+                                          scoring=["r2", "neg_mean_absolute_error"], refit="r2"),
+                 id="randomized-KFold-multimetric"),
+])
+def test_round_trip_of_a_fitted_search(tmp_path, Search, kwargs):
+    """A fitted search over the pipeline, with a sklearn splitter and scoring, saves and loads."""
+    search, X = _tiny_search(Search, **kwargs)
+    sklearn_simplernn.save(search, tmp_path / "search.skops")
+    loaded = sklearn_simplernn.load(tmp_path / "search.skops")
+    assert type(loaded.cv) is type(search.cv)
+    assert loaded.best_params_ == search.best_params_
+    assert_array_equal(loaded.predict(X), search.predict(X))
+    assert loaded.score(X, search.predict(X)) == search.score(X, search.predict(X))
+
+
+def _importable(name):
+    module, _, attr = name.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
+
+
 def test_trusted_types_are_exactly_the_package_estimators_and_optimizers():
-    """The trusted list is the package's public estimators and its optimizers, nothing else."""
-    modules = [m for name, m in sys.modules.items() if name.startswith("sklearn_simplernn")]
+    """The package's part of the trusted list is its public estimators and its optimizers."""
+    modules = [sklearn_simplernn] + [
+        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(sklearn_simplernn.__path__, "sklearn_simplernn.")
+    ]
     estimators = {
         cls for module in modules for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, BaseEstimator) and cls.__module__.startswith("sklearn_simplernn")
@@ -123,7 +237,37 @@ def test_trusted_types_are_exactly_the_package_estimators_and_optimizers():
                   if cls.__module__ == _optimizers.__name__}
     assert {SimpleRNNRegressor, SimpleRNNClassifier, SequenceScaler} <= estimators
     assert {SGD, Adam} <= optimizers
-    assert set(trusted_types()) == estimators | optimizers
+    own = {_importable(name) for name in trusted_types() if name.startswith("sklearn_simplernn")}
+    assert own == estimators | optimizers
+
+
+def test_trusted_sklearn_types_are_splitters_scorers_and_named_scorer_metrics():
+    """Beyond the package, only sklearn splitters, scorer classes and named-scorer metrics."""
+    metrics = {get_scorer(name)._score_func for name in get_scorer_names()}
+    for name in trusted_types():
+        if name.startswith("sklearn_simplernn."):
+            continue
+        obj = _importable(name)
+        if inspect.isfunction(obj):
+            assert obj in metrics, name
+        else:
+            assert obj.__module__ in ("sklearn.model_selection._split",
+                                      "sklearn.metrics._scorer"), name
+            assert name.endswith("Scorer") or hasattr(obj, "split"), name
+    expected = {
+        "sklearn.model_selection._split.TimeSeriesSplit",
+        "sklearn.model_selection._split.KFold",
+        "sklearn.model_selection._split.GroupKFold",
+        "sklearn.model_selection._split.RepeatedKFold",
+        "sklearn.model_selection._split.ShuffleSplit",
+        "sklearn.metrics._scorer._PassthroughScorer",
+        "sklearn.metrics._scorer._Scorer",
+        "sklearn.metrics._regression.mean_squared_error",
+        "sklearn.metrics._regression.r2_score",
+    }
+    assert expected <= set(trusted_types())
+    assert not any(name.endswith(("_CVIterableWrapper", "make_scorer", "FunctionTransformer"))
+                   for name in trusted_types())
 
 
 def _plain(value):

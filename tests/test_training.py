@@ -326,6 +326,20 @@ def test_scoring_monitor_sees_every_iteration(solver):
     assert iterations["r2"].iloc[-1] == pytest.approx(model.score(X, y))
 
 
+def test_progress_bar_draws_every_iteration(capsys):
+    """scikit-learn's ProgressBar runs through a fit and draws the fit's bar to the end."""
+    callback = pytest.importorskip("sklearn.callback")
+    pytest.importorskip("rich")
+    X, y = task(n=30)
+    model = SimpleRNNRegressor(n_hidden=4, solver="adam", max_iter=5, tol=0.0, random_state=0)
+    model.set_callbacks(callback.ProgressBar())
+    quiet_fit(model, X, y)
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "SimpleRNNRegressor - fit" in text and "100%" in text
+    assert model.n_iter_ == 5
+
+
 @pytest.mark.parametrize("solver", ["lbfgs", "adam"])
 def test_callback_can_stop_training(solver):
     """A callback returning True from on_fit_task_end stops the fit, without a warning."""
