@@ -1,10 +1,22 @@
-"""Sequence-aware preprocessing: scaling of per-step features and windowing of series.
+"""Sequence-aware preprocessing: transformers for every form of X, and windowing of series.
+
+The transformers accept every form of X that
+:class:`~sklearn_simplernn.SimpleRNNRegressor` accepts (2-D, 3-D, a ragged
+list, a long DataFrame) and return the same form, so they are the steps to
+put in front of the network in a Pipeline; scikit-learn's own transformers
+reject ragged and 3-D X. Each works on every sequence on its own, in time.
 
 - :class:`SequenceScaler` standardises each per-step feature over all time
-  steps of all training sequences. It accepts every form of X that
-  :class:`~sklearn_simplernn.SimpleRNNRegressor` accepts and returns the same
-  form, so it is the step to put in front of the network in a Pipeline
-  (scikit-learn's own scalers reject ragged and 3-D X).
+  steps of all training sequences.
+- :class:`SequenceImputer` fills missing values (NaN) inside each sequence,
+  from that sequence's own values.
+- :class:`SequenceDifferencer` turns levels into changes (x_t - x_{t-1})
+  within each sequence.
+- :class:`SequenceReverser` reverses the time order of each sequence, for
+  lag tables whose columns are newest first.
+- :func:`to_channels_last` converts the channels-first arrays of aeon and
+  sktime, (n_cases, n_channels, n_timesteps), to the (n, T, features) layout
+  read here.
 - :func:`make_windows` cuts a series indexed by time (daily prices, say) into
   input windows X and h-step-ahead targets y, and returns them as
   :class:`Windows`, which keeps the date of each target and maps predictions
@@ -22,21 +34,254 @@ import pandas as pd
 from sklearn import get_config
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._sequences import _is_long_dataframe, validate_sequences
+from ._sequences import SequenceData, _is_long_dataframe, validate_sequences
 
-__all__ = ["SequenceScaler", "Windows", "make_windows"]
+__all__ = [
+    "SequenceDifferencer",
+    "SequenceImputer",
+    "SequenceReverser",
+    "SequenceScaler",
+    "Windows",
+    "make_windows",
+    "to_channels_last",
+]
+
+
+# ---------------------------------------------------------------------------
+# Shared by the sequence transformers
+#
+# Every transformer validates X into a SequenceData (the steps of all
+# sequences end to end), computes on that (total_steps, n_step_features)
+# array, and puts the result back into X's form with _SequenceTransformer._in_form.
+
+
+class _SequenceTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """X in any form in, the same form out; pandas output for 2-D X."""
+
+    def set_output(self, *, transform=None):
+        """Set the container of 2-D outputs.
+
+        Parameters
+        ----------
+        transform : {'default', 'pandas'}, default=None
+            'pandas' returns a DataFrame for 2-D X (with X's index when X is a
+            DataFrame); 'default' an ndarray; None leaves the setting as it
+            is. The other forms of X are always returned in their own form.
+
+        Returns
+        -------
+        self : estimator instance
+            This transformer.
+        """
+        if transform is None:
+            return self
+        if transform not in ("default", "pandas"):
+            raise ValueError(
+                f"{type(self).__name__}.set_output supports transform='default' or "
+                f"'pandas'; got {transform!r}."
+            )
+        # The attribute scikit-learn's clone() copies to the clone.
+        self._sklearn_output_config = {"transform": transform}
+        return self
+
+    def get_feature_names_out(self, input_features=None):
+        """Output column names for 2-D X.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            The input column names; None uses ``feature_names_in_`` (or
+            ``x0, x1, ...`` when X had no column names).
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per output column.
+        """
+        check_is_fitted(self, "n_step_features_")
+        if not hasattr(self, "n_features_in_"):
+            raise AttributeError(
+                f"get_feature_names_out is defined after a fit on 2-D X only; this "
+                f"{type(self).__name__} was fitted on 3-D, ragged or long-format X, whose "
+                f"outputs have no fixed columns."
+            )
+        return self._names_out(OneToOneFeatureMixin.get_feature_names_out(self, input_features))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    def _names_out(self, names):
+        """The output column names of 2-D X whose columns are ``names``."""
+        return names
+
+    def _sequences(self, X, *, reset, allow_nan=False, check_names=True):
+        """Validate X; return its SequenceData and, for a long DataFrame, its row order.
+
+        The second value is None, or for a long DataFrame the position in X
+        of each row of ``data`` (which holds the sequences one after the
+        other, each in time order). With ``allow_nan``, NaN is kept in
+        ``data`` (infinity is still refused). With ``check_names=False``, a
+        2-D X is checked for its width only, not its column names.
+        """
+        self._validate_params()
+        estimator = self if check_names else None
+        if allow_nan:
+            seqs = _validate_allowing_nan(estimator, X, reset=reset)
+        else:
+            seqs = validate_sequences(estimator, X, reset=reset)
+        if not check_names and seqs.form == "2d" and hasattr(self, "n_features_in_"):
+            if seqs.lengths[0] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {seqs.lengths[0]} features, but {type(self).__name__} is "
+                    f"expecting {self.n_features_in_} features as input."
+                )
+        if not reset and hasattr(self, "n_step_features_"):
+            if seqs.n_step_features != self.n_step_features_:
+                raise ValueError(
+                    f"X has {seqs.n_step_features} feature(s) per time step, but "
+                    f"{type(self).__name__} was fitted with {self.n_step_features_}."
+                )
+        if not _is_long_dataframe(X):
+            return seqs, None
+        rows = _long_rows(X)
+        data = X.to_numpy(dtype=seqs.dtype, na_value=np.nan)[rows]
+        return SequenceData(np.ascontiguousarray(data), seqs.lengths, seqs.form), rows
+
+    def _in_form(self, X, seqs, out, lengths, *, rows=None, kept=None, columns=None,
+                 names=None):
+        """Return ``out`` in the form of X.
+
+        ``out`` (sum(lengths), n_out) holds output sequences of ``lengths``
+        end to end, one per sequence of ``seqs``. For a long DataFrame,
+        ``rows`` comes from ``_sequences``, ``kept`` (a mask over the rows of
+        ``seqs.data``, or None for all) says which input steps the output
+        steps stand at, and ``columns`` names the output columns (X's by
+        default); the output keeps X's row order. ``names`` are the output
+        column names of 2-D X, used for pandas output.
+        """
+        n_out = out.shape[1]
+        if rows is not None:
+            positions = rows if kept is None else rows[kept]
+            back = np.argsort(positions)
+            return pd.DataFrame(out[back], index=X.index[positions[back]],
+                                columns=X.columns if columns is None else columns)
+        if seqs.form in ("2d", "3d"):
+            if seqs.form == "2d" and n_out == 1:
+                return self._wrap_2d(out.reshape(len(seqs), -1), X, names)
+            return out.reshape(len(seqs), -1, n_out)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        items = list(X) if isinstance(X, pd.Series) else X
+        return [
+            out[start : start + length].reshape(
+                (length,) if n_out == 1 and np.ndim(item) == 1 else (length, n_out))
+            for start, length, item in zip(starts, lengths, items)
+        ]
+
+    def _input_names(self, X, n_columns):
+        """The column names of 2-D X: as fitted, X's own, or x0, x1, ..."""
+        if hasattr(self, "n_features_in_"):
+            return OneToOneFeatureMixin.get_feature_names_out(self)
+        columns = getattr(X, "columns", None)
+        if columns is not None and all(isinstance(c, str) for c in columns):
+            return np.asarray(columns, dtype=object)
+        return np.asarray([f"x{i}" for i in range(n_columns)], dtype=object)
+
+    def _wrap_2d(self, out, X, names):
+        config = getattr(self, "_sklearn_output_config", {}).get("transform")
+        if (config or get_config()["transform_output"]) != "pandas":
+            return out
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return pd.DataFrame(out, index=index, columns=names)
+
+
+def _positions(seqs):
+    """Each row's step within its sequence (0 for the oldest)."""
+    return np.arange(len(seqs.data)) - np.repeat(seqs.starts, seqs.lengths)
+
+
+def _long_rows(X):
+    """Positions of the rows of a long DataFrame, by sequence then time.
+
+    Sequences come in order of first appearance in X, as in
+    ``validate_sequences``, so that row r of its data is ``X.iloc[rows[r]]``.
+    """
+    by_time = X.index.get_level_values(1).argsort(kind="stable")
+    codes = X.index.get_level_values(0).factorize(sort=False)[0]
+    return by_time[np.argsort(codes[by_time], kind="stable")]
+
+
+def _sequence_name(i, X):
+    """'Sequence i' of error messages, with its id for a long DataFrame."""
+    if _is_long_dataframe(X):
+        return f"Sequence {i} (id {X.index.get_level_values(0).unique()[i]!r})"
+    return f"Sequence {i}"
+
+
+def _validate_allowing_nan(estimator, X, *, reset):
+    """``validate_sequences`` that keeps NaN in the data (it refuses them itself).
+
+    X is validated with its NaN replaced by 0; when it held any, the same X
+    with NaN replaced by 1 is validated too, and the steps where the two
+    differ are exactly the NaN, put back in the data.
+    """
+    X0, found = _fill_nan(X, 0.0)
+    seqs = validate_sequences(estimator, X0, reset=reset)
+    if not found:
+        return seqs
+    other = validate_sequences(None, _fill_nan(X, 1.0)[0], reset=False)
+    data = seqs.data.copy()
+    data[seqs.data != other.data] = np.nan
+    return SequenceData(data, seqs.lengths, seqs.form)
+
+
+def _fill_nan(X, value):
+    """X in its own form with every NaN replaced by ``value``; and whether it held any."""
+    if isinstance(X, (pd.DataFrame, pd.Series)) and not (
+        isinstance(X, pd.Series) and X.dtype == object
+    ):
+        found = bool(np.asarray(X.isna()).any())
+        return (X.fillna(value) if found else X), found
+    if isinstance(X, (float, np.floating)):
+        return (type(X)(value), True) if np.isnan(X) else (X, False)
+    if isinstance(X, (list, tuple)) and X and np.isscalar(X[0]):
+        # A row of numbers (of a list of lists): checked at numpy's speed, and
+        # kept a list, which is what makes a list of lists 2-D X.
+        try:
+            row = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError):
+            return X, False  # refused by the validation that follows
+        if not np.isnan(row).any():
+            return X, False
+        return type(X)(np.where(np.isnan(row), value, row).tolist()), True
+    if isinstance(X, (list, tuple, pd.Series)) or (
+        isinstance(X, np.ndarray) and X.dtype == object
+    ):
+        filled = [_fill_nan(item, value) for item in X]
+        if not any(found for _, found in filled):
+            return X, False
+        items = [item for item, _ in filled]
+        return (type(X)(items) if isinstance(X, (list, tuple)) else items), True
+    if isinstance(X, np.ndarray) or hasattr(X, "__array__"):
+        arr = np.asarray(X)
+        if arr.dtype.kind != "f" or not np.isnan(arr).any():
+            return X, False
+        out = arr.copy()
+        out[np.isnan(out)] = value
+        return out, True
+    return X, False
 
 
 # ---------------------------------------------------------------------------
 # Scaling
 
 
-class SequenceScaler(
-    OneToOneFeatureMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
-):
+class SequenceScaler(_SequenceTransformer, auto_wrap_output_keys=None):
     """Scale each per-step feature with statistics over all steps of all sequences.
 
     Feature k of every time step of every sequence is mapped to
@@ -91,6 +336,9 @@ class SequenceScaler(
     --------
     sklearn.preprocessing.StandardScaler : Per-column scaling of 2-D X.
     sklearn.compose.TransformedTargetRegressor : Scaling of the target y.
+    SequenceImputer : Fill missing values inside each sequence.
+    SequenceDifferencer : Changes instead of levels, within each sequence.
+    SequenceReverser : Reverse the time order of each sequence.
 
     Notes
     -----
@@ -203,58 +451,6 @@ n_timesteps, n_step_features), list of array-like, or DataFrame
         """
         return self._map_steps(X, self._unscale)
 
-    def set_output(self, *, transform=None):
-        """Set the container of 2-D outputs.
-
-        Parameters
-        ----------
-        transform : {'default', 'pandas'}, default=None
-            'pandas' returns a DataFrame for 2-D X (with X's index when X is a
-            DataFrame); 'default' an ndarray; None leaves the setting as it
-            is. The other forms of X are always returned in their own form.
-
-        Returns
-        -------
-        self : SequenceScaler
-        """
-        if transform is None:
-            return self
-        if transform not in ("default", "pandas"):
-            raise ValueError(
-                f"SequenceScaler.set_output supports transform='default' or 'pandas'; "
-                f"got {transform!r}."
-            )
-        # The attribute scikit-learn's clone() copies to the clone.
-        self._sklearn_output_config = {"transform": transform}
-        return self
-
-    def get_feature_names_out(self, input_features=None):
-        """Output column names for 2-D X: the input column names.
-
-        Parameters
-        ----------
-        input_features : array-like of str or None, default=None
-            As in :class:`~sklearn.preprocessing.StandardScaler`.
-
-        Returns
-        -------
-        feature_names_out : ndarray of str objects
-        """
-        check_is_fitted(self)
-        if not hasattr(self, "n_features_in_"):
-            raise AttributeError(
-                "get_feature_names_out is defined after a fit on 2-D X only; this "
-                "SequenceScaler was fitted on 3-D, ragged or long-format X, whose "
-                "outputs have no fixed columns."
-            )
-        return super().get_feature_names_out(input_features)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
     # -- helpers ------------------------------------------------------------
 
     def _scale(self, data):
@@ -276,33 +472,672 @@ n_timesteps, n_step_features), list of array-like, or DataFrame
     def _map_steps(self, X, func):
         """Apply ``func`` to the (total_steps, n_step_features) data; restore X's form."""
         check_is_fitted(self)
-        seqs = validate_sequences(self, X, reset=False)
-        if seqs.n_step_features != self.n_step_features_:
-            raise ValueError(
-                f"X has {seqs.n_step_features} feature(s) per time step, but "
-                f"SequenceScaler was fitted with {self.n_step_features_}."
-            )
-        if _is_long_dataframe(X):
-            # The map is elementwise, so X's own row order can be kept as is.
-            values = func(X.to_numpy(dtype=seqs.dtype))
-            return pd.DataFrame(values, index=X.index, columns=X.columns)
-        data = func(seqs.data)
-        if seqs.form == "2d":
-            return self._wrap_2d(data.reshape(len(seqs), -1), X)
-        if seqs.form == "3d":
-            return data.reshape(len(seqs), -1, seqs.n_step_features)
-        return [
-            data[start : start + length].reshape(np.shape(item))
-            for start, length, item in zip(seqs.starts, seqs.lengths, X)
-        ]
+        seqs, rows = self._sequences(X, reset=False)
+        names = self._input_names(X, seqs.lengths[0]) if seqs.form == "2d" else None
+        return self._in_form(X, seqs, func(seqs.data), seqs.lengths, rows=rows, names=names)
 
-    def _wrap_2d(self, out, X):
-        config = getattr(self, "_sklearn_output_config", {}).get("transform")
-        if (config or get_config()["transform_output"]) != "pandas":
+
+# ---------------------------------------------------------------------------
+# Time order
+
+
+class SequenceReverser(_SequenceTransformer, auto_wrap_output_keys=None):
+    """Reverse the time order of every sequence.
+
+    Lag tables are often built newest first: skforecast, for one, names its
+    columns ``lag_1, lag_2, ...`` with ``lag_1`` the most recent value. A
+    recurrent network reads each sequence from its first step to its last and
+    predicts from its final state, so it must read oldest first, with the
+    newest value last. Put this transformer in front of the network to turn a
+    newest-first table into an oldest-first one. It holds no state, is its
+    own inverse, and never modifies its input.
+
+    X may take any form :class:`~sklearn_simplernn.SimpleRNNRegressor`
+    accepts, and ``transform`` returns the same form, each sequence reversed
+    on its own:
+
+    - 2-D X (one sequence per row): the columns in reverse order. With
+      ``set_output(transform='pandas')`` the columns keep their names, in
+      reverse order (``get_feature_names_out`` gives the same).
+    - 3-D X: the time axis reversed.
+    - A ragged list: each array reversed along its first axis, shapes kept.
+    - A long DataFrame indexed by (sequence id, time): the index and row
+      order of X are kept, and each sequence's values are reversed over its
+      time labels, the k-th earliest time getting the values of the k-th
+      latest. The time labels keep their meaning of "position in the
+      sequence, read in ascending order", which is how the estimators read
+      them; re-labelling time in descending order instead would give back
+      the original sequences.
+
+    Attributes
+    ----------
+    n_step_features_ : int
+        Features per time step seen in fit (1 for 2-D X); ``transform`` then
+        requires the same number. ``transform`` works without ``fit`` too.
+    n_features_in_ : int
+        Time steps of 2-D X (only when fitted on a 2-D array).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a 2-D DataFrame X (only then).
+
+    See Also
+    --------
+    to_channels_last : Convert channels-first collections (aeon, sktime).
+    SequenceScaler : Scale each per-step feature.
+    SequenceDifferencer : Changes instead of levels, within each sequence.
+    SequenceImputer : Fill missing values inside each sequence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklearn_simplernn.preprocessing import SequenceReverser
+    >>> lags = pd.DataFrame({"lag_1": [3.0, 4.0], "lag_2": [2.0, 3.0],
+    ...                      "lag_3": [1.0, 2.0]})  # newest first
+    >>> reverser = SequenceReverser().set_output(transform="pandas")
+    >>> reverser.fit_transform(lags)
+       lag_3  lag_2  lag_1
+    0    1.0    2.0    3.0
+    1    2.0    3.0    4.0
+    >>> SequenceReverser().transform([np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0])])
+    [array([3., 2., 1.]), array([5., 4.])]
+    """
+
+    _parameter_constraints = {}
+
+    def __init__(self):
+        pass
+
+    def fit(self, X, y=None):
+        """Check X and record its number of features per step.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, \
+n_timesteps, n_step_features), list of array-like, or DataFrame
+            The sequences, in any form ``SimpleRNNRegressor`` accepts.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequenceReverser
+            This transformer.
+        """
+        seqs, _ = self._sequences(X, reset=True)
+        self.n_step_features_ = seqs.n_step_features
+        return self
+
+    def transform(self, X):
+        """Reverse the time order of every sequence of X.
+
+        Parameters
+        ----------
+        X : array-like, list of array-like, or DataFrame
+            Sequences in any form ``fit`` accepts.
+
+        Returns
+        -------
+        X_reversed : ndarray, DataFrame, or list of ndarray
+            The same form and shapes as X, each sequence in reverse time
+            order.
+        """
+        seqs, rows = self._sequences(X, reset=False)
+        names = None
+        if seqs.form == "2d":
+            names = self._names_out(self._input_names(X, seqs.lengths[0]))
+        return self._reverse(X, seqs, rows, names)
+
+    def inverse_transform(self, X):
+        """Reverse the time order back: the same operation as ``transform``.
+
+        Parameters
+        ----------
+        X : array-like, list of array-like, or DataFrame
+            Reversed sequences; a 2-D DataFrame has the columns of
+            ``get_feature_names_out()``.
+
+        Returns
+        -------
+        X_original : ndarray, DataFrame, or list of ndarray
+            The same form and shapes as X, each sequence in reverse time
+            order.
+        """
+        # X's columns are the reversed ones, which the check of names against
+        # the fit would refuse: they are checked here instead.
+        seqs, rows = self._sequences(X, reset=False, check_names=False)
+        names = None
+        if seqs.form == "2d" and hasattr(self, "n_features_in_"):
+            names = self._input_names(X, seqs.lengths[0])  # as fitted
+            columns = getattr(X, "columns", None)
+            if hasattr(self, "feature_names_in_") and columns is not None and (
+                list(columns) != list(names[::-1])
+            ):
+                raise ValueError(
+                    f"The columns of X should be those transform returns, "
+                    f"{list(names[::-1])}; got {list(columns)}."
+                )
+        elif seqs.form == "2d":
+            names = self._names_out(self._input_names(X, seqs.lengths[0]))
+        return self._reverse(X, seqs, rows, names)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        return tags
+
+    def _names_out(self, names):
+        return np.asarray(names[::-1], dtype=object)
+
+    def _reverse(self, X, seqs, rows, names):
+        # Row start + k of a sequence takes row start + (length - 1 - k).
+        source = np.repeat(2 * seqs.starts + seqs.lengths - 1, seqs.lengths)
+        source -= np.arange(len(seqs.data))
+        return self._in_form(X, seqs, seqs.data[source], seqs.lengths, rows=rows, names=names)
+
+
+def to_channels_last(X):
+    """Convert channels-first collections of series (aeon, sktime) to (time, channels).
+
+    aeon and sktime store a collection of multivariate series channels
+    first: a 3-D array (n_cases, n_channels, n_timesteps), or, for series of
+    unequal length, a list of 2-D arrays (n_channels, T_i). The estimators
+    here read time along the first axis of each sequence, with the channels
+    as per-step features: (n_cases, n_timesteps, n_channels), or a list of
+    (T_i, n_channels) arrays. This function converts the first into the
+    second. X is never modified; the result is a C-contiguous copy.
+
+    A long-format DataFrame indexed by (case, time), sktime's
+    ``pd-multiindex``, is already accepted by the estimators as it is, and
+    so is a 2-D array of univariate series (one per row).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_cases, n_channels, n_timesteps), or list of \
+array-like of shape (n_channels, T_i)
+        The channels-first collection. A list may also be a tuple or a 1-D
+        object array; all its items must have the same number of channels.
+
+    Returns
+    -------
+    X_channels_last : ndarray of shape (n_cases, n_timesteps, n_channels), \
+or list of ndarray of shape (T_i, n_channels)
+        An array for an array, a list for a list, with X's dtype.
+
+    Raises
+    ------
+    TypeError
+        If X is neither an array nor a list of arrays.
+    ValueError
+        If X is empty, an array not 3-D, an item not 2-D, items have
+        different numbers of channels, or values are not numbers.
+
+    See Also
+    --------
+    SequenceReverser : Reverse the time order of each sequence.
+    SequenceScaler : Scale each per-step feature.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_simplernn.preprocessing import to_channels_last
+    >>> X = np.arange(12.0).reshape(2, 2, 3)  # 2 cases, 2 channels, 3 steps
+    >>> to_channels_last(X)[0]
+    array([[0., 3.],
+           [1., 4.],
+           [2., 5.]])
+    >>> unequal = [np.zeros((2, 5)), np.ones((2, 3))]  # aeon's unequal-length layout
+    >>> [x.shape for x in to_channels_last(unequal)]
+    [(5, 2), (3, 2)]
+    """
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        if X.ndim != 3:
+            hint = (
+                " A 2-D array is already one univariate series per row, as the estimators "
+                "read it." if X.ndim == 2 else ""
+            )
+            raise ValueError(
+                f"X is an array of shape {X.shape}; to_channels_last converts a 3-D array "
+                f"(n_cases, n_channels, n_timesteps) or a list of 2-D arrays (n_channels, "
+                f"T_i).{hint}"
+            )
+        _check_channels_first("X", X)
+        return np.swapaxes(X, 1, 2).copy(order="C")
+    if isinstance(X, pd.DataFrame):
+        raise TypeError(
+            "X is a DataFrame; to_channels_last converts numpy collections. A long-format "
+            "DataFrame indexed by (case, time), one column per channel, is accepted by the "
+            "estimators as it is."
+        )
+    if not (isinstance(X, (list, tuple)) or (isinstance(X, np.ndarray) and X.ndim == 1)):
+        raise TypeError(
+            f"X must be a 3-D array (n_cases, n_channels, n_timesteps) or a list of 2-D "
+            f"arrays (n_channels, T_i); got {type(X).__name__}."
+        )
+    if len(X) == 0:
+        raise ValueError("X is an empty list: at least one series is required.")
+    out = []
+    for i, item in enumerate(X):
+        try:
+            arr = np.asarray(item)
+        except ValueError:  # nested lists of unequal lengths
+            raise ValueError(
+                f"Item {i} of X could not be read as a 2-D array (n_channels, T_i): its "
+                f"channels must all have the same length."
+            ) from None
+        if arr.ndim != 2:
+            raise ValueError(
+                f"Item {i} of X has shape {arr.shape}; each item must be 2-D (n_channels, "
+                f"T_i), e.g. shape (1, T_i) for a univariate series."
+            )
+        _check_channels_first(f"Item {i} of X", arr)
+        if out and arr.shape[0] != out[0].shape[1]:
+            raise ValueError(
+                f"Item {i} of X has {arr.shape[0]} channel(s) (shape {arr.shape}), but item "
+                f"0 has {out[0].shape[1]} (shape {np.shape(X[0])}): all items must have the "
+                f"same number of channels."
+            )
+        out.append(arr.T.copy(order="C"))
+    return out
+
+
+def _check_channels_first(name, arr):
+    """Raise unless ``arr`` (channels, time) or (cases, channels, time) holds numbers."""
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{name} holds non-numeric values (dtype {arr.dtype}); series must contain "
+            f"real numbers."
+        )
+    if 0 in arr.shape[-2:]:
+        raise ValueError(
+            f"{name} has shape {arr.shape}: every series needs at least one channel and "
+            f"one time step."
+        )
+
+
+# ---------------------------------------------------------------------------
+# Differencing
+
+
+class SequenceDifferencer(_SequenceTransformer, auto_wrap_output_keys=None):
+    """Replace levels by their changes, x_t - x_{t-1}, within each sequence.
+
+    Each sequence is differenced along time on its own, ``order`` times
+    (``order=2`` gives x_t - 2 x_{t-1} + x_{t-2}), as :func:`numpy.diff`
+    would, and so becomes ``order`` steps shorter: its output at step t uses
+    steps t - order to t of the same sequence only, never a later step nor
+    another sequence. Differencing removes a level's trend and keeps the
+    inputs of long, smooth or trending sequences near zero, where a tanh
+    network is not saturated. It holds no state and never modifies its
+    input. There is no ``inverse_transform``: the first ``order`` levels of
+    every sequence are not kept.
+
+    X may take any form :class:`~sklearn_simplernn.SimpleRNNRegressor`
+    accepts, and ``transform`` returns the same form, every sequence
+    ``order`` steps shorter:
+
+    - 2-D X (n_samples, n_timesteps) gives (n_samples, n_timesteps - order);
+      the output column of input column j (j >= order) is named
+      ``diff<order>_<name of column j>``, e.g. ``diff1_x3``.
+    - 3-D X gives (n_samples, n_timesteps - order, n_step_features).
+    - A ragged list gives a list of (T_i - order,) or (T_i - order,
+      n_step_features) arrays.
+    - A long DataFrame indexed by (sequence id, time) gives a DataFrame
+      without the first ``order`` time rows of each sequence: the row at time
+      t holds the change that ends at t, under columns named
+      ``diff<order>_<column>``. X's row order is kept.
+
+    Parameters
+    ----------
+    order : int, default=1
+        The number of times to difference, >= 1.
+    keep_level : bool, default=False
+        Also return the level: each output step holds the differenced
+        features followed by the original features at the same step t, the
+        latest step the difference uses (so x_t - x_{t-1} comes with x_t,
+        never a later value). The number of features per step doubles: 2-D X
+        (one feature per step) then becomes 3-D, (n_samples, n_timesteps -
+        order, 2), and 1-D sequences of a list become (T_i - order, 2); a long
+        DataFrame gets the original columns after the ``diff`` ones.
+
+    Attributes
+    ----------
+    n_step_features_ : int
+        Features per time step seen in fit (1 for 2-D X); ``transform`` then
+        requires the same number. ``transform`` works without ``fit`` too.
+    n_features_in_ : int
+        Time steps of 2-D X (only when fitted on a 2-D array).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a 2-D DataFrame X (only then).
+
+    See Also
+    --------
+    make_windows : Windows of differences or returns cut from one series.
+    SequenceScaler : Scale each per-step feature (after differencing).
+    SequenceImputer : Fill missing values inside each sequence first.
+    SequenceReverser : Reverse the time order of each sequence.
+
+    Notes
+    -----
+    A sequence with ``order`` steps or fewer has no difference of that
+    order: ``fit`` and ``transform`` raise a ValueError naming it and its
+    length. Dropping it instead would silently misalign X with y; pad or
+    drop such sequences, together with their targets, before the pipeline.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_simplernn.preprocessing import SequenceDifferencer
+    >>> X = np.array([[1.0, 2.0, 4.0, 7.0],
+    ...               [5.0, 5.0, 3.0, 0.0]])
+    >>> SequenceDifferencer().fit_transform(X)
+    array([[ 1.,  2.,  3.],
+           [ 0., -2., -3.]])
+    >>> SequenceDifferencer(order=2).fit_transform(X)
+    array([[ 1.,  1.],
+           [-2., -1.]])
+    >>> SequenceDifferencer(keep_level=True).fit_transform([np.array([1.0, 2.0, 4.0])])
+    [array([[1., 2.],
+           [2., 4.]])]
+    """
+
+    _parameter_constraints = {
+        "order": [Interval(Integral, 1, None, closed="left")],
+        "keep_level": ["boolean"],
+    }
+
+    def __init__(self, order=1, *, keep_level=False):
+        self.order = order
+        self.keep_level = keep_level
+
+    def fit(self, X, y=None):
+        """Check X and record its number of features per step.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, \
+n_timesteps, n_step_features), list of array-like, or DataFrame
+            The sequences, in any form ``SimpleRNNRegressor`` accepts, each
+            longer than ``order``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequenceDifferencer
+            This transformer.
+        """
+        seqs, _ = self._sequences(X, reset=True)
+        self._check_lengths(seqs, X)
+        self.n_step_features_ = seqs.n_step_features
+        return self
+
+    def transform(self, X):
+        """Difference every sequence of X along time.
+
+        Parameters
+        ----------
+        X : array-like, list of array-like, or DataFrame
+            Sequences in any form ``fit`` accepts, each longer than
+            ``order``.
+
+        Returns
+        -------
+        X_diff : ndarray, DataFrame, or list of ndarray
+            X's form, each sequence ``order`` steps shorter, with twice the
+            features per step when ``keep_level=True``.
+        """
+        seqs, rows = self._sequences(X, reset=False)
+        self._check_lengths(seqs, X)
+        k = self.order
+        kept = _positions(seqs) >= k  # the steps a difference ends at
+        steps = np.flatnonzero(kept)
+        # Row r of the k-th difference uses rows r..r+k; those that span two
+        # sequences are the ones not taken.
+        out = np.diff(seqs.data, n=k, axis=0)[steps - k]
+        if self.keep_level:
+            out = np.concatenate([out, seqs.data[steps]], axis=1)
+        columns = names = None
+        if rows is not None:
+            columns = [f"diff{k}_{c}" for c in X.columns]
+            columns = pd.Index(columns + list(X.columns) if self.keep_level else columns)
+        elif seqs.form == "2d":
+            names = self._names_out(self._input_names(X, seqs.lengths[0]))
+        return self._in_form(X, seqs, out, seqs.lengths - k, rows=rows, kept=kept,
+                             columns=columns, names=names)
+
+    def get_feature_names_out(self, input_features=None):
+        """Output column names for 2-D X: ``diff<order>_<name>`` of columns order, order + 1, ...
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            The input column names; None uses ``feature_names_in_`` (or
+            ``x0, x1, ...`` when X had no column names).
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``n_features_in_ - order`` names.
+        """
+        if self.keep_level and hasattr(self, "n_features_in_"):
+            raise AttributeError(
+                "With keep_level=True, 2-D X becomes 3-D (n_samples, n_timesteps - order, "
+                "2), which has no column names."
+            )
+        return super().get_feature_names_out(input_features)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        return tags
+
+    def _names_out(self, names):
+        return np.asarray([f"diff{self.order}_{name}" for name in names[self.order :]],
+                          dtype=object)
+
+    def _check_lengths(self, seqs, X):
+        short = np.flatnonzero(seqs.lengths <= self.order)
+        if not len(short):
+            return
+        need = f"differencing of order {self.order} needs at least {self.order + 1}"
+        if seqs.form == "2d":
+            raise ValueError(
+                f"X has {seqs.lengths[0]} time step(s) ({seqs.lengths[0]} feature(s) per "
+                f"row of 2-D X); {need}."
+            )
+        if seqs.form == "3d":
+            raise ValueError(f"X has {seqs.lengths[0]} time step(s) per sequence; {need}.")
+        i = int(short[0])
+        raise ValueError(
+            f"{_sequence_name(i, X)} of X has {seqs.lengths[i]} time step(s); {need}. Drop "
+            f"such sequences (and their targets) first: {len(short)} of {len(seqs)} are "
+            f"that short."
+        )
+
+
+# ---------------------------------------------------------------------------
+# Imputation
+
+
+class SequenceImputer(_SequenceTransformer, auto_wrap_output_keys=None):
+    """Fill missing values (NaN) inside each sequence, from that sequence alone.
+
+    The estimators reject NaN; put this transformer in front of them in a
+    Pipeline to fill the gaps of each sequence, and each per-step feature
+    (channel) of it, from its own observed values. No value ever comes from
+    another sequence. It holds no state and never modifies its input;
+    infinity is still refused.
+
+    X may take any form :class:`~sklearn_simplernn.SimpleRNNRegressor`
+    accepts, and ``transform`` returns the same form and shapes (a long
+    DataFrame keeps its index, columns and row order), with NaN filled.
+
+    Parameters
+    ----------
+    method : {'ffill', 'linear', 'mean'}, default='ffill'
+        How a missing value at step t is filled, within its sequence and
+        channel:
+
+        - 'ffill': the last value observed before t. Leading NaN, before the
+          first observed value, have no past: they take the first observed
+          value (a back-fill, which looks ahead within the sequence, up to
+          its first observation).
+        - 'linear': linear interpolation in time between the observed values
+          before and after t; leading and trailing NaN take the nearest
+          observed value. This looks ahead, within the sequence, to the next
+          observation.
+        - 'mean': the mean of the sequence's observed values in that
+          channel (which uses the whole sequence).
+
+    Attributes
+    ----------
+    n_step_features_ : int
+        Features per time step seen in fit (1 for 2-D X); ``transform`` then
+        requires the same number. ``transform`` works without ``fit`` too.
+    n_features_in_ : int
+        Time steps of 2-D X (only when fitted on a 2-D array).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a 2-D DataFrame X (only then).
+
+    See Also
+    --------
+    sklearn.impute.SimpleImputer : Per-column imputation of 2-D X, across rows.
+    SequenceScaler : Scale each per-step feature.
+    SequenceDifferencer : Changes instead of levels, within each sequence.
+    SequenceReverser : Reverse the time order of each sequence.
+
+    Notes
+    -----
+    Every sequence needs at least one observed value in every channel: a
+    channel that is all NaN in some sequence raises a ValueError naming the
+    sequence (and its id, for a long DataFrame) and the channel. None of the
+    methods can fill it from the sequence itself; drop the sequence, or fill
+    that channel with a value of your choice first.
+
+    The inputs of a sequence all precede its target, so looking ahead within
+    a sequence ('linear', 'mean', the leading back-fill of 'ffill') does not
+    use the target. Only 'ffill' makes each filled value depend on the
+    sequence's past alone (after its first observation), as when values
+    arrive one by one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_simplernn.preprocessing import SequenceImputer
+    >>> X = [np.array([np.nan, 1.0, np.nan, 3.0, np.nan]), np.array([2.0, np.nan])]
+    >>> SequenceImputer().fit_transform(X)
+    [array([1., 1., 1., 3., 3.]), array([2., 2.])]
+    >>> SequenceImputer(method="linear").fit_transform(X)
+    [array([1., 1., 2., 3., 3.]), array([2., 2.])]
+    >>> SequenceImputer(method="mean").fit_transform(X)
+    [array([2., 1., 2., 3., 2.]), array([2., 2.])]
+    """
+
+    _parameter_constraints = {"method": [StrOptions({"ffill", "linear", "mean"})]}
+
+    def __init__(self, method="ffill"):
+        self.method = method
+
+    def fit(self, X, y=None):
+        """Check X and record its number of features per step.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, \
+n_timesteps, n_step_features), list of array-like, or DataFrame
+            The sequences, in any form ``SimpleRNNRegressor`` accepts, with
+            NaN for missing values.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequenceImputer
+            This transformer.
+        """
+        seqs, _ = self._sequences(X, reset=True, allow_nan=True)
+        self._observed_counts(seqs, X)
+        self.n_step_features_ = seqs.n_step_features
+        return self
+
+    def transform(self, X):
+        """Fill the NaN of every sequence of X.
+
+        Parameters
+        ----------
+        X : array-like, list of array-like, or DataFrame
+            Sequences in any form ``fit`` accepts, with NaN for missing
+            values.
+
+        Returns
+        -------
+        X_filled : ndarray, DataFrame, or list of ndarray
+            The same form and shapes as X, without NaN.
+        """
+        seqs, rows = self._sequences(X, reset=False, allow_nan=True)
+        names = self._input_names(X, seqs.lengths[0]) if seqs.form == "2d" else None
+        return self._in_form(X, seqs, self._impute(seqs, X), seqs.lengths, rows=rows,
+                             names=names)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.allow_nan = True
+        return tags
+
+    def _observed_counts(self, seqs, X, missing=None):
+        """Observed values per sequence and channel; raise if any count is zero."""
+        if missing is None:
+            missing = np.isnan(seqs.data)
+        counts = np.add.reduceat(~missing, seqs.starts, axis=0, dtype=np.int64)
+        empty = np.argwhere(counts == 0)
+        if len(empty):
+            i, j = (int(v) for v in empty[0])
+            if _is_long_dataframe(X):
+                channel = f", column {X.columns[j]!r},"
+            elif seqs.n_step_features > 1:
+                channel = f", step feature {j},"
+            else:
+                channel = ""
+            raise ValueError(
+                f"{_sequence_name(i, X)} of X{channel} is all NaN: SequenceImputer fills a "
+                f"sequence from its own observed values, and it has none there. Drop the "
+                f"sequence or fill it first ({len(empty)} sequence channel(s) are all NaN)."
+            )
+        return counts
+
+    def _impute(self, seqs, X):
+        data = seqs.data
+        missing = np.isnan(data)
+        if not missing.any():
+            return data.copy()
+        counts = self._observed_counts(seqs, X, missing)
+        out = data.copy()
+        if self.method == "mean":
+            sums = np.add.reduceat(np.where(missing, 0.0, data), seqs.starts, axis=0,
+                                   dtype=np.float64)
+            means = np.repeat(sums / counts, seqs.lengths, axis=0)
+            out[missing] = means[missing]
             return out
-        columns = self.get_feature_names_out() if hasattr(self, "n_features_in_") else None
-        index = X.index if isinstance(X, pd.DataFrame) else None
-        return pd.DataFrame(out, index=index, columns=columns)
+        # For every row and channel, the last observed row at or before it and
+        # the first at or after it, then kept within the row's own sequence.
+        row = np.arange(len(data))[:, None]
+        prev = np.maximum.accumulate(np.where(missing, -1, row), axis=0)
+        nxt = np.minimum.accumulate(np.where(missing, len(data), row)[::-1], axis=0)[::-1]
+        start = np.repeat(seqs.starts, seqs.lengths)[:, None]
+        end = start + np.repeat(seqs.lengths, seqs.lengths)[:, None]
+        # Every sequence channel has an observation, so one of the two exists.
+        before = np.where(prev >= start, prev, nxt)
+        after = np.where(nxt < end, nxt, before)
+        x_before = np.take_along_axis(data, before, axis=0)
+        if self.method == "ffill":
+            out[missing] = x_before[missing]
+            return out
+        x_after = np.take_along_axis(data, after, axis=0)
+        gap = after - before
+        weight = np.divide(row - before, gap, out=np.zeros(gap.shape), where=gap > 0)
+        out[missing] = (x_before + weight * (x_after - x_before))[missing]
+        return out
 
 
 # ---------------------------------------------------------------------------

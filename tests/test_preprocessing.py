@@ -14,17 +14,40 @@ from sklearn.preprocessing import RobustScaler, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_simplernn import SimpleRNNRegressor
-from sklearn_simplernn.preprocessing import SequenceScaler, make_windows
+from sklearn_simplernn.preprocessing import (
+    SequenceDifferencer,
+    SequenceImputer,
+    SequenceReverser,
+    SequenceScaler,
+    make_windows,
+)
 
 # ---------------------------------------------------------------------------
-# SequenceScaler
+# scikit-learn's common checks, for every sequence transformer
+#
+# The checks use 2-D X with as few as 2 columns, so SequenceDifferencer runs
+# at order=1; its other orders are tested in test_sequence_transforms.py.
 
 
 @parametrize_with_checks(
-    [SequenceScaler(), SequenceScaler(method="robust"), SequenceScaler(with_mean=False)]
+    [
+        SequenceScaler(),
+        SequenceScaler(method="robust"),
+        SequenceScaler(with_mean=False),
+        SequenceReverser(),
+        SequenceDifferencer(),
+        SequenceDifferencer(keep_level=True),
+        SequenceImputer(),
+        SequenceImputer(method="linear"),
+        SequenceImputer(method="mean"),
+    ]
 )
 def test_sklearn_compatible_transformer(estimator, check):
     check(estimator)
+
+
+# ---------------------------------------------------------------------------
+# SequenceScaler
 
 
 def _ragged(rng, n=12, n_features=2):
