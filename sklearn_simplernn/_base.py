@@ -22,7 +22,12 @@ from threadpoolctl import ThreadpoolController
 from ._activations import HIDDEN_ACTIVATIONS
 from ._params import ATTRIBUTE_NAMES, ParamLayout, init_params
 from ._rnn import Workspace
-from ._sequences import validate_sequences
+from ._sequences import (
+    align_to_sequences,
+    long_dataframe_ids,
+    validate_sequences,
+    warn_unlikely_layout,
+)
 from ._training import (
     ITERATIVE_SOLVERS,
     SOLVERS,
@@ -211,11 +216,13 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
     # Validation
 
     def _validate_fit_data(self, X, y, sample_weight, reset, classes=None):
-        seqs = validate_sequences(self, X, reset=reset)
+        seqs = validate_sequences(self, X, reset=reset, step_feature_names=True)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        y = align_to_sequences(y, seqs.ids, "y")
+        sample_weight = align_to_sequences(sample_weight, seqs.ids, "sample_weight")
         y = _check_y(y, multi_output=True, y_numeric=self._y_numeric, estimator=self)
         if len(y) != len(seqs):
             raise ValueError(
@@ -228,7 +235,15 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         )
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight must have a positive sum.")
+        if reset:
+            warn_unlikely_layout(seqs, X)
         return seqs, y, sample_weight
+
+    def _align_targets(self, X, y, sample_weight):
+        """y and sample_weight of ``score`` in the order of X's sequences (long DataFrames)."""
+        ids = long_dataframe_ids(X)
+        return (align_to_sequences(y, ids, "y"),
+                align_to_sequences(sample_weight, ids, "sample_weight"))
 
     @contextmanager
     def _unchanged_on_error(self):
@@ -251,6 +266,20 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
             for k, v in saved.items():
                 setattr(self, k, v)
             raise
+
+    def __sklearn_is_fitted__(self):
+        """True once fit or partial_fit has stored weights (scikit-learn's check_is_fitted)."""
+        return hasattr(self, ATTRIBUTE_NAMES[0])
+
+    @property
+    def is_fitted(self):
+        """Whether the estimator has been fitted, as a bool.
+
+        The attribute aeon and sktime estimators have, and one of those MAPIE
+        looks for to tell a fitted model; scikit-learn's ``check_is_fitted``
+        asks ``__sklearn_is_fitted__``, which says the same.
+        """
+        return self.__sklearn_is_fitted__()
 
     def _check_step_features(self, seqs):
         if seqs.n_step_features != self.n_step_features_:
@@ -444,7 +473,7 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
     def _predict_logits(self, X):
         """z_o = a_T W_ya + b_y for every sequence of X, shape (n_samples, n_outputs)."""
         check_is_fitted(self)
-        seqs = validate_sequences(self, X, reset=False)
+        seqs = validate_sequences(self, X, reset=False, step_feature_names=True)
         self._check_step_features(seqs)
         dtype = np.result_type(seqs.dtype, self.recurrent_weights_.dtype)
         if seqs.dtype != dtype:
@@ -537,7 +566,25 @@ _FITTED_ATTRIBUTES_DOC = """    input_weights_ : ndarray of shape (n_step_featur
     output_bias_ : ndarray of shape (n_outputs_,)
         b_y.
     n_step_features_ : int
-        Features per time step (1 for 2-D X).
+        Features per time step (1 for 2-D X). Every form of X at predict
+        must have this many.
+    n_features_in_ : int
+        Time steps of 2-D X: set only by a fit on a 2-D array or DataFrame,
+        whose width ``predict`` then checks for 2-D X, as in scikit-learn.
+        A fit on 3-D, ragged or long-format X sets none and removes that of
+        an earlier 2-D fit: tools that read ``n_features_in_`` (MAPIE, for
+        one) take it as the width of the 2-D X the model predicts on, and
+        such a model has none (it predicts 2-D X of any width when
+        ``n_step_features_`` is 1).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a 2-D DataFrame X (only then): names of time steps.
+    step_feature_names_in_ : ndarray of shape (n_step_features_,)
+        Column names of a long-format DataFrame X (only then, and only if they
+        are all strings): names of the step features. At predict a long
+        DataFrame must have exactly these columns in this order, and X
+        without them warns, as scikit-learn does for ``feature_names_in_``.
+    is_fitted : bool
+        Whether ``fit`` or ``partial_fit`` has been called (a property).
     n_outputs_ : int
     loss_ : float
         The objective J at the fitted weights (see Notes).

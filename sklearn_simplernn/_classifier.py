@@ -35,10 +35,6 @@ class SimpleRNNClassifier(ClassifierMixin, BaseSimpleRNN):
     classes_ : ndarray of shape (n_classes,) or list of such arrays
         Class labels (any type scikit-learn accepts: ints, strings, ...).
     %(fitted_attributes)s
-    n_features_in_ : int
-        Time steps of 2-D X (only when fitted on a 2-D array).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names of a 2-D DataFrame X (only then).
 
     See Also
     --------
@@ -47,7 +43,8 @@ class SimpleRNNClassifier(ClassifierMixin, BaseSimpleRNN):
 
     Notes
     -----
-    X takes the forms of :class:`SimpleRNNRegressor`. With a_0 = 0 and row
+    X takes the forms of :class:`SimpleRNNRegressor`, and y and sample_weight
+    are aligned with a long-format DataFrame X as there. With a_0 = 0 and row
     vectors, z_i = a_T W_ya + b_y is the output pre-activation of sequence i and
 
     - two classes: n_outputs_ = 1, p_i = sigmoid(z_i) = P(class ``classes_[1]``),
@@ -245,6 +242,25 @@ n_timesteps, n_step_features), list of array-like, or DataFrame
         """
         z = self._predict_logits(X)
         return self._labels(self._make_loss().predict(z))
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy of the predictions (subset accuracy for multi-label y).
+
+        Parameters
+        ----------
+        X : array-like, list of array-like, or DataFrame
+            Sequences in any form ``fit`` accepts.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            True labels; aligned with a long DataFrame X as in ``fit``.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+            Accuracy of ``self.predict(X)`` against y.
+        """
+        y, sample_weight = self._align_targets(X, y, sample_weight)
+        return super().score(X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -34,10 +34,6 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
     Attributes
     ----------
     %(fitted_attributes)s
-    n_features_in_ : int
-        Time steps of 2-D X (only when fitted on a 2-D array).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names of a 2-D DataFrame X (only then).
 
     See Also
     --------
@@ -47,9 +43,23 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
     -----
     X forms: a 2-D array (n_samples, n_timesteps) is one univariate sequence per
     row, oldest column first; a 3-D array is (n_samples, n_timesteps,
-    n_step_features); a list of arrays of shapes (T_i,) or (T_i,
-    n_step_features) holds sequences of different lengths; a DataFrame with a
-    two-level index (sequence id, time) is read as such a list.
+    n_step_features), channels last (the numpy collections of aeon and sktime
+    are channels first, (n_samples, n_channels, n_timesteps): pass
+    ``np.swapaxes(X, 1, 2)``); a list of arrays of shapes (T_i,) or (T_i,
+    n_step_features) holds sequences of different lengths; a long-format
+    DataFrame, indexed by (sequence id, time) with one column per step
+    feature, is read as such a list: sequences in order of first appearance
+    of their ids in X, steps sorted by time.
+
+    With a long DataFrame X, a pandas y or sample_weight indexed by the
+    sequence ids is aligned with X by id; one with a default RangeIndex
+    (0 .. n-1) is read by position, in that order of first appearance, as an
+    array is; any other index raises an error naming the missing and extra
+    ids. Its column names are checked at predict as scikit-learn checks those
+    of a 2-D DataFrame (``step_feature_names_in_``). ``fit`` warns when a 3-D
+    X has more than ten times as many features as steps (channels first?),
+    and when every sequence has a single step (a column of one series: cut
+    it into windows with ``preprocessing.make_windows``).
 
     With a_0 = 0 and row vectors, for t = 1 .. T_i::
 
@@ -164,7 +174,8 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
 n_timesteps, n_step_features), list of array-like, or DataFrame
             The sequences, oldest step first (see Notes for the forms).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets.
+            Targets, in the order of the sequences of X (for a long DataFrame
+            X, see Notes).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights w_i of the objective (all 1 when None).
 
@@ -210,6 +221,25 @@ n_timesteps, n_step_features), list of array-like, or DataFrame
         """
         raw = self._make_loss().predict(self._predict_logits(X))
         return raw.ravel() if raw.shape[1] == 1 else raw
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R^2 of the predictions.
+
+        Parameters
+        ----------
+        X : array-like, list of array-like, or DataFrame
+            Sequences in any form ``fit`` accepts.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets; aligned with a long DataFrame X as in ``fit``.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+            R^2 of ``self.predict(X)`` against y (``sklearn.metrics.r2_score``).
+        """
+        y, sample_weight = self._align_targets(X, y, sample_weight)
+        return super().score(X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -9,7 +9,15 @@ Accepted forms
 - A list/tuple or 1-D object array of sequences, each (T_i,) or
   (T_i, n_step_features): the ragged form.
 - A DataFrame whose index has two levels (sequence id, time): long format, one
-  column per step feature, read as ragged sequences.
+  column per step feature, read as ragged sequences in order of first
+  appearance of their ids (:func:`split_long_dataframe`). Its column names
+  follow scikit-learn's feature-name contract, for the step features
+  (``step_feature_names_in_``).
+
+Numpy collections of aeon and sktime are channels first, (n_samples,
+n_channels, n_timesteps): swap the last two axes to get the 3-D form
+(``np.swapaxes(X, 1, 2)``). A fit on a 3-D array with far more features than
+steps warns that this may have been missed (:func:`warn_unlikely_layout`).
 
 All of them become a :class:`SequenceData`: the steps of every sequence stored
 end to end in one C-contiguous (total_steps, n_step_features) array plus the
@@ -37,10 +45,12 @@ prediction with an error, never with NaN output.
 """
 
 import numbers
+import warnings
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import _get_feature_names, check_array, validate_data
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -54,14 +64,18 @@ class SequenceData:
         C-contiguous, float32 or float64. Never written to.
     lengths : ndarray of shape (n_sequences,), int64
     form : {'2d', '3d', 'ragged'}
-        The input form it came from.
+        The input form it came from (a long DataFrame is 'ragged').
+    ids : pandas.Index or None
+        The sequence ids of a long DataFrame, in the order of the sequences;
+        None for the other forms.
     """
 
-    def __init__(self, data, lengths, form):
+    def __init__(self, data, lengths, form, ids=None):
         self.data = data
         self.lengths = np.asarray(lengths, dtype=np.int64)
         self.starts = np.concatenate(([0], np.cumsum(self.lengths)[:-1])).astype(np.int64)
         self.form = form
+        self.ids = ids
 
     def __len__(self):
         return len(self.lengths)
@@ -158,7 +172,7 @@ def _is_long_dataframe(X):
     )
 
 
-def validate_sequences(estimator, X, *, reset, dtype=_FLOAT_DTYPES):
+def validate_sequences(estimator, X, *, reset, dtype=_FLOAT_DTYPES, step_feature_names=False):
     """Validate X in any accepted form and return a :class:`SequenceData`.
 
     Parameters
@@ -172,11 +186,23 @@ def validate_sequences(estimator, X, *, reset, dtype=_FLOAT_DTYPES):
         ragged, long DataFrame), attributes of an earlier 2-D fit are removed.
     dtype : dtype or tuple of dtypes
         float32 and float64 are kept; anything else becomes the first entry.
+    step_feature_names : bool, default=False
+        Apply scikit-learn's feature-name contract to the step features:
+        when ``reset``, store the column names of a long DataFrame as
+        ``step_feature_names_in_``; otherwise check X's against them
+        (:func:`_check_step_feature_names`).
 
     Returns
     -------
     SequenceData
     """
+    seqs = _validate(estimator, X, reset, dtype)
+    if step_feature_names:
+        _check_step_feature_names(estimator, X, reset)
+    return seqs
+
+
+def _validate(estimator, X, reset, dtype):
     if sp.issparse(X):
         # check_array raises scikit-learn's standard error for sparse input.
         check_array(X, accept_sparse=False, estimator=estimator)
@@ -195,6 +221,8 @@ def validate_sequences(estimator, X, *, reset, dtype=_FLOAT_DTYPES):
         # refuse every numpy function but conversion (nested lists went ragged).
         # NaN and inf are looked for by _check_finite, which names the step.
         ndim = getattr(X, "ndim", None)
+        if ndim == 1 or (isinstance(X, (list, tuple)) and len(X) and _is_atom(X[0])):
+            _reject_1d(X, estimator, reset)
         if getattr(getattr(X, "dtype", None), "kind", None) in ("M", "m"):
             # numpy would silently turn dates into numbers (days since 1970...).
             raise ValueError(
@@ -230,17 +258,128 @@ def validate_sequences(estimator, X, *, reset, dtype=_FLOAT_DTYPES):
         data, lengths = np.ascontiguousarray(X2).reshape(n * T, 1), np.full(n, T)
         _check_finite(data, lengths)
         return SequenceData(data, lengths, "2d")
-    return _finish(seqs.data, seqs.lengths, seqs.form, estimator, reset)
+    return _finish(seqs.data, seqs.lengths, seqs.form, estimator, reset, seqs.ids)
 
 
-def _finish(data, lengths, form, estimator, reset):
+def _finish(data, lengths, form, estimator, reset, ids=None):
     if reset:
         # A fit on a form without a fixed width must not leave the width contract
         # of an earlier 2-D fit behind.
         for attr in ("n_features_in_", "feature_names_in_"):
             if hasattr(estimator, attr):
                 delattr(estimator, attr)
-    return SequenceData(data, lengths, form)
+    return SequenceData(data, lengths, form, ids)
+
+
+def _reject_1d(X, estimator, reset):
+    """Raise for a 1-D X (a price Series, say): one series is not a set of sequences.
+
+    scikit-learn's advice for 1-D input (reshape to one column) would give
+    sequences of a single step. The message keeps scikit-learn's opening and
+    its "Reshape your data", which callers and scikit-learn's checks look for.
+    """
+    n = len(X)
+    if n == 0:
+        return  # scikit-learn's own error for an empty array
+    if reset:
+        advice = (
+            "To learn from one series (e.g. a column of prices), cut it into windows of "
+            "past values, one sequence per window, with "
+            "sklearn_simplernn.preprocessing.make_windows(series, lookback=...), which "
+            "also builds the targets. Reshape your data with X.reshape(-1, 1) only if "
+            "each value really is a sample (a sequence of one step)."
+        )
+    else:
+        advice = (
+            "Reshape your data with X.reshape(1, -1) (or pass [X]) if it is one "
+            "sequence; to predict from a series, cut it into windows with "
+            "sklearn_simplernn.preprocessing.make_windows(series, lookback=...)."
+        )
+    raise ValueError(
+        f"Expected 2D array, got 1D array instead: X is a single series of {n} values, "
+        f"but {type(estimator).__name__} expects a set of sequences, one per sample. "
+        f"{advice}"
+    )
+
+
+# ---------------------------------------------------------------------------
+# Feature names of the step features
+
+
+def _check_step_feature_names(estimator, X, reset):
+    """scikit-learn's feature-name contract, for the step features of a long DataFrame.
+
+    The columns of a long DataFrame are the step features, and predicting
+    with them reordered or renamed would silently feed each weight the wrong
+    feature. As scikit-learn's ``validate_data`` does for the columns of 2-D
+    X: names (all strings) are stored in fit, must match exactly (order
+    included) at predict, and a mismatch between named and unnamed input
+    warns. The other forms have unnamed step features (the columns of a 2-D
+    DataFrame are time steps, checked by ``validate_data``).
+    """
+    long = _is_long_dataframe(X)
+    names = _get_feature_names(X) if long else None
+    if reset:
+        if names is not None:
+            estimator.step_feature_names_in_ = names
+        elif hasattr(estimator, "step_feature_names_in_"):
+            delattr(estimator, "step_feature_names_in_")
+        return
+    fitted = getattr(estimator, "step_feature_names_in_", None)
+    name = type(estimator).__name__
+    if names is None and fitted is None:
+        return
+    if fitted is None:
+        warnings.warn(
+            f"X has feature names, but {name} was fitted without feature names: the "
+            f"columns of this long-format DataFrame name its step features, and the "
+            f"step features seen in fit had no names.",
+            UserWarning,
+        )
+        return
+    if names is None:
+        if long:
+            got = "the columns of this long-format DataFrame are not all strings"
+        elif hasattr(X, "columns"):
+            got = "the columns of a 2-D DataFrame are time steps, not step features"
+        else:
+            got = "its step features have no names"
+        warnings.warn(
+            f"X does not have valid feature names, but {name} was fitted with feature "
+            f"names ({got}). Its step features are read in the order of fit, "
+            f"{_few(fitted, 5)}; pass a long-format DataFrame with these columns to "
+            f"have them checked.",
+            UserWarning,
+        )
+        return
+    if len(names) == len(fitted) and np.all(names == fitted):
+        return
+    unexpected = sorted(set(names) - set(fitted))
+    missing = sorted(set(fitted) - set(names))
+    message = "The feature names should match those that were passed during fit.\n"
+    if unexpected:
+        message += "Feature names unseen at fit time:\n" + _name_lines(unexpected)
+    if missing:
+        message += "Feature names seen at fit time, yet now missing:\n" + _name_lines(missing)
+    if not unexpected and not missing:
+        message += "Feature names must be in the same order as they were in fit.\n"
+    message += (
+        f"The columns of a long-format DataFrame are the step features; select them in "
+        f"the order of fit with X[model.step_feature_names_in_]."
+    )
+    raise ValueError(message)
+
+
+def _name_lines(names, limit=5):
+    lines = [f"- {n}\n" for n in names[:limit]]
+    return "".join(lines) + ("- ...\n" if len(names) > limit else "")
+
+
+def _few(values, limit=3):
+    """At most ``limit`` values, for a message: "'a', 'b', 'c', ..."."""
+    values = list(values)
+    text = ", ".join(repr(getattr(v, "item", lambda v=v: v)()) for v in values[:limit])
+    return text + (", ..." if len(values) > limit else "")
 
 
 # ---------------------------------------------------------------------------
@@ -298,7 +437,7 @@ def _ragged(X, dtype, labels=None):
         if arr.shape[0] == 0 or arr.shape[1] == 0 or (
             n_step_features is not None and arr.shape[1] != n_step_features
         ):
-            _bad_shape(_name(i, labels), arr, n_step_features)
+            _bad_shape(_name(i, labels), arr, n_step_features, items[0].shape if items else None)
         n_step_features = arr.shape[1]
         items.append(arr)
     if dtype is None or not isinstance(dtype, tuple):
@@ -349,7 +488,7 @@ def _ragged_item(item, name):
     return arr
 
 
-def _bad_shape(name, arr, n_step_features):
+def _bad_shape(name, arr, n_step_features, first_shape=None):
     """Raise for a sequence with no steps, no features, or another feature count."""
     if arr.shape[0] == 0:
         raise ValueError(f"{name} of X is empty: every sequence needs at least one step.")
@@ -358,9 +497,16 @@ def _bad_shape(name, arr, n_step_features):
             f"{name} of X has 0 features per step (shape {arr.shape}); at least "
             f"one is required."
         )
+    hint = ""
+    if first_shape is not None and arr.shape[0] == first_shape[0] != arr.shape[1]:
+        # Same rows, other columns: the (n_channels, T_i) items of aeon and sktime.
+        hint = (
+            f" Both have {arr.shape[0]} rows: if the sequences are stored channels "
+            f"first, (n_channels, n_timesteps), transpose each one: [x.T for x in X]."
+        )
     raise ValueError(
         f"{name} of X has {arr.shape[1]} feature(s) per step, but sequence 0 "
-        f"has {n_step_features}: all sequences must have the same number."
+        f"has {n_step_features}: all sequences must have the same number.{hint}"
     )
 
 
@@ -416,7 +562,152 @@ def _long_dataframe(X, dtype):
     order = np.argsort(seq_rank, kind="stable")
     values = frame.to_numpy()[order]
     groups = [values[seq_rank[order] == r] for r in range(len(first_seen))]
-    return _ragged(groups, dtype, labels=list(first_seen))
+    seqs = _ragged(groups, dtype, labels=list(first_seen))
+    seqs.ids = first_seen
+    return seqs
+
+
+def split_long_dataframe(X, dtype=_FLOAT_DTYPES):
+    """The sequences of a long-format DataFrame, as the estimators read them.
+
+    Parameters
+    ----------
+    X : DataFrame
+        Indexed by (sequence id, time), one column per step feature.
+    dtype : dtype or tuple of dtypes
+        float32 and float64 are kept; anything else becomes the first entry.
+
+    Returns
+    -------
+    sequences : list of ndarray of shape (T_i, n_step_features)
+        One array per sequence, steps sorted by time, in order of first
+        appearance of the ids in X.
+    ids : list
+        The sequence id of each array.
+    """
+    if not _is_long_dataframe(X):
+        raise TypeError(
+            f"X must be a DataFrame indexed by (sequence id, time): a two-level index; "
+            f"got {_describe(X)}"
+            + (f" with {X.index.nlevels} index level(s)." if hasattr(X, "index") else ".")
+        )
+    seqs = _long_dataframe(X, dtype)
+    return [seqs.sequence(i) for i in range(len(seqs))], seqs.ids.tolist()
+
+
+def long_dataframe_ids(X):
+    """The sequence ids of a long DataFrame X in the estimators' order, else None.
+
+    None as well when an id is missing: validating X then raises the error.
+    """
+    if not _is_long_dataframe(X):
+        return None
+    level = X.index.get_level_values(0)
+    return None if level.hasnans else level.unique()
+
+
+def align_to_sequences(values, ids, name):
+    """``values`` (y or sample_weight) in the order of the sequences with ``ids``.
+
+    The sequences of a long DataFrame follow the first appearance of their ids
+    in X. A pandas Series or DataFrame indexed by exactly these ids (in any
+    order) is put in that order. One with a default RangeIndex (0 .. n-1),
+    when the ids are not 0 .. n-1, is taken by position, as arrays and lists
+    are. Any other index is an error naming the ids missing and the labels
+    extra: reading it by position would pair targets and sequences at random.
+
+    Parameters
+    ----------
+    values : array-like, pandas Series or DataFrame, or None
+    ids : pandas.Index or None
+        The sequence ids (None when X is not a long DataFrame: nothing to do).
+    name : str
+        'y' or 'sample_weight', for the message.
+
+    Returns
+    -------
+    values : the same type, reordered if it was aligned by its index
+    """
+    index = getattr(values, "index", None)
+    if ids is None or not isinstance(index, pd.Index):
+        return values
+    if (
+        index.nlevels == 1 and len(index) == len(ids) and index.is_unique
+        and index.isin(ids).all()
+    ):
+        return values.reindex(ids)
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return values
+    if index.nlevels > 1:
+        raise ValueError(
+            f"{name} has a {index.nlevels}-level index, like the long-format X: one "
+            f"value per step, but each sequence has one. Take one value per sequence "
+            f"id, e.g. {name}.groupby(level=0).last()."
+        )
+    missing = ids[~ids.isin(index)]
+    extra = index[~index.isin(ids)]
+    problems = []
+    if len(missing):
+        problems.append(f"{len(missing)} sequence id(s) of X are not in its index "
+                        f"({_few(missing)})")
+    if len(extra):
+        problems.append(f"its index has {len(extra)} label(s) that are not sequence "
+                        f"ids of X ({_few(extra)})")
+    if not index.is_unique:
+        problems.append(f"its index repeats {_few(index[index.duplicated()].unique())}")
+    raise ValueError(
+        f"{name} is a pandas {type(values).__name__} whose index does not match the "
+        f"sequence ids of the long-format DataFrame X: {'; '.join(problems)}. Index "
+        f"{name} by sequence id to align it with X, or give it a default RangeIndex "
+        f"(0 .. n-1) to take it in the order of first appearance of the ids in X."
+    )
+
+
+# ---------------------------------------------------------------------------
+# Legal but likely misread layouts
+
+# aeon and sktime keep numpy collections channels first, (n, n_channels, T),
+# which reads here as n_channels steps of T features: a few steps of many
+# features. Real data can look alike (ten tokens of 100-dimensional
+# embeddings), so only more than ten times as many features as steps warns:
+# aeon's 6 channels x 100 steps does, 10 tokens x 100 dimensions does not.
+_CHANNELS_FIRST_RATIO = 10
+
+
+def warn_unlikely_layout(seqs, X):
+    """Warn in fit when X looks channels first, or holds no time steps to learn from.
+
+    Parameters
+    ----------
+    seqs : SequenceData
+        X, validated.
+    X : the caller's X
+        To name its shape in the message.
+    """
+    D = seqs.n_step_features
+    long = seqs.ids is not None  # the index says which level is time: never transposed
+    if not long and seqs.form != "2d" and np.all(D > _CHANNELS_FIRST_RATIO * seqs.lengths):
+        if seqs.form == "3d":
+            shape = f"X has shape {np.shape(X)}, read as"
+            fix = "np.swapaxes(X, 1, 2) or sklearn_simplernn.preprocessing.to_channels_last(X)"
+        else:
+            shape = "every sequence of X has far fewer rows than columns, read as"
+            fix = "[x.T for x in X] or sklearn_simplernn.preprocessing.to_channels_last(X)"
+        warnings.warn(
+            f"{shape} (n_samples, n_timesteps, n_step_features): sequences of at most "
+            f"{int(seqs.lengths.max())} step(s) with {D} features each. If X is channels "
+            f"first, (n_samples, n_channels, n_timesteps), as aeon and sktime store "
+            f"numpy collections, pass {fix}. If the layout is right, ignore this warning.",
+            UserWarning,
+        )
+    elif np.all(seqs.lengths == 1):
+        warnings.warn(
+            f"Every sequence of X has a single time step, so the network sees no history "
+            f"(it reduces to a one-hidden-layer network). If X is a column of one series "
+            f"(e.g. series.to_frame()), cut the series into windows of past values with "
+            f"sklearn_simplernn.preprocessing.make_windows(series, lookback=...).",
+            UserWarning,
+        )
 
 
 # ---------------------------------------------------------------------------

@@ -37,7 +37,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._sequences import SequenceData, _is_long_dataframe, validate_sequences
+from ._sequences import (
+    SequenceData,
+    _is_long_dataframe,
+    split_long_dataframe,
+    validate_sequences,
+)
 
 __all__ = [
     "SequenceDifferencer",
@@ -45,6 +50,7 @@ __all__ = [
     "SequenceReverser",
     "SequenceScaler",
     "Windows",
+    "from_long_dataframe",
     "make_windows",
     "to_channels_last",
 ]
@@ -131,10 +137,14 @@ class _SequenceTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
         """
         self._validate_params()
         estimator = self if check_names else None
+        # The step features of a long DataFrame are named: reordered or renamed
+        # columns at transform are refused, as the estimators refuse them
+        # (stateless transformers used without fit have nothing to compare).
+        names = estimator is not None and (reset or hasattr(self, "n_step_features_"))
         if allow_nan:
-            seqs = _validate_allowing_nan(estimator, X, reset=reset)
+            seqs = _validate_allowing_nan(estimator, X, reset=reset, step_feature_names=names)
         else:
-            seqs = validate_sequences(estimator, X, reset=reset)
+            seqs = validate_sequences(estimator, X, reset=reset, step_feature_names=names)
         if not check_names and seqs.form == "2d" and hasattr(self, "n_features_in_"):
             if seqs.lengths[0] != self.n_features_in_:
                 raise ValueError(
@@ -223,7 +233,7 @@ def _sequence_name(i, X):
     return f"Sequence {i}"
 
 
-def _validate_allowing_nan(estimator, X, *, reset):
+def _validate_allowing_nan(estimator, X, *, reset, step_feature_names=False):
     """``validate_sequences`` that keeps NaN in the data (it refuses them itself).
 
     X is validated with its NaN replaced by 0; when it held any, the same X
@@ -231,7 +241,7 @@ def _validate_allowing_nan(estimator, X, *, reset):
     differ are exactly the NaN, put back in the data.
     """
     X0, found = _fill_nan(X, 0.0)
-    seqs = validate_sequences(estimator, X0, reset=reset)
+    seqs = validate_sequences(estimator, X0, reset=reset, step_feature_names=step_feature_names)
     if not found:
         return seqs
     other = validate_sequences(None, _fill_nan(X, 1.0)[0], reset=False)
@@ -331,6 +341,9 @@ class SequenceScaler(_SequenceTransformer, auto_wrap_output_keys=None):
         Time steps of 2-D X (only when fitted on a 2-D array).
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Column names of a 2-D DataFrame X (only then).
+    step_feature_names_in_ : ndarray of shape (n_step_features_,)
+        Column names of a long-format DataFrame X, when all are strings
+        (only then): ``transform`` refuses other or reordered columns.
 
     See Also
     --------
@@ -401,7 +414,7 @@ n_timesteps, n_step_features), list of array-like, or DataFrame
                 f"quantile_range must satisfy 0 <= q_min < q_max <= 100; got "
                 f"{self.quantile_range}."
             )
-        seqs = validate_sequences(self, X, reset=True)
+        seqs = validate_sequences(self, X, reset=True, step_feature_names=True)
         data = seqs.data.astype(np.float64, copy=False)
         if self.method == "standard":
             center = data.mean(axis=0)
@@ -1410,3 +1423,57 @@ def _check_window_params(lookback, horizon, transform, min_lookback, random_leng
         )
     if random_lengths and min_lookback is None:
         raise ValueError("random_lengths=True draws ragged lengths: set min_lookback too.")
+
+
+# ---------------------------------------------------------------------------
+# Long-format DataFrames
+
+
+def from_long_dataframe(X):
+    """Split a long-format DataFrame into a list of sequences and their ids.
+
+    A long DataFrame (rows indexed by (sequence id, time), one column per step
+    feature) is accepted by every estimator and transformer of this package as
+    it is. But scikit-learn's cross-validation (``cross_val_score``,
+    ``GridSearchCV``, ...) counts its *rows* as samples while ``y`` has one
+    value per *sequence*, so it refuses the pair. Split the DataFrame into a
+    list of sequences first: the list is the ragged form, which
+    cross-validation indexes by sequence.
+
+    Parameters
+    ----------
+    X : DataFrame
+        Indexed by (sequence id, time), one column per step feature.
+
+    Returns
+    -------
+    sequences : list of ndarray of shape (T_i, n_step_features)
+        One array per sequence, its steps sorted by time, in the order the
+        estimators read a long DataFrame: by first appearance of the ids in X.
+        float32 columns stay float32; other numbers become float64.
+    ids : list
+        The sequence id of each array, e.g. to index predictions:
+        ``pd.Series(model.predict(sequences), index=ids)``.
+
+    Raises
+    ------
+    TypeError
+        When X is not a DataFrame with a two-level index.
+    ValueError
+        For the input errors the estimators raise (missing values, an (id,
+        time) pair given twice, ...), naming the sequence at fault.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_simplernn.preprocessing import from_long_dataframe
+    >>> index = pd.MultiIndex.from_tuples(
+    ...     [("b", 0), ("b", 1), ("a", 0), ("a", 1), ("a", 2)], names=["id", "t"])
+    >>> X = pd.DataFrame({"price": [5.0, 6.0, 1.0, 2.0, 3.0]}, index=index)
+    >>> sequences, ids = from_long_dataframe(X)
+    >>> ids
+    ['b', 'a']
+    >>> [s.ravel().tolist() for s in sequences]
+    [[5.0, 6.0], [1.0, 2.0, 3.0]]
+    """
+    return split_long_dataframe(X)

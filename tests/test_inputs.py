@@ -124,6 +124,8 @@ def test_2d_predict_with_other_width_raises_standard_error(method):
         getattr(est, method)(*args)
 
 
+# Unnamed step features after the long DataFrame's named one warn, as in scikit-learn.
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names:UserWarning")
 @pytest.mark.parametrize("form", ["3d-array", "list-1d", "long-dataframe"])
 def test_width_free_fit_removes_earlier_width_contract(form):
     """Refitting on a 3-D, ragged or long form drops n_features_in_ of an earlier 2-D fit."""
@@ -149,6 +151,8 @@ def test_2d_dataframe_predict_after_width_free_fit_does_not_warn():
 # Every form is the same data
 
 
+# The long DataFrame's named column after an unnamed fit warns, as in scikit-learn.
+@pytest.mark.filterwarnings("ignore:X has feature names:UserWarning")
 @pytest.mark.parametrize("form", sorted(UNI))
 def test_univariate_forms_predict_identically(form):
     """The same equal-length sequences in any form get the same predictions."""
@@ -157,6 +161,8 @@ def test_univariate_forms_predict_identically(form):
     np.testing.assert_allclose(est.predict(UNI[form]), expected, rtol=1e-12, atol=1e-14)
 
 
+# Unnamed step features after the long DataFrame's named one warn, as in scikit-learn.
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names:UserWarning")
 @pytest.mark.parametrize("form", sorted(UNI))
 def test_univariate_forms_fit_identically(form):
     """Fitting on any form of the same sequences gives the same model."""
@@ -168,6 +174,7 @@ def test_univariate_forms_fit_identically(form):
     np.testing.assert_allclose(est.predict(X), ref.predict(X), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.filterwarnings("ignore:X has feature names:UserWarning")
 @pytest.mark.parametrize("forms", [MULTI, MULTI_EQUAL], ids=["ragged", "equal-lengths"])
 def test_multivariate_forms_fit_and_predict_identically(forms):
     """Ragged (T_i, D) sequences as list, tuple, object array, nested lists or long DataFrame agree."""
@@ -181,8 +188,10 @@ def test_multivariate_forms_fit_and_predict_identically(forms):
         np.testing.assert_allclose(ref.predict(X), expected, rtol=1e-12, atol=1e-14, err_msg=name)
 
 
-# A DataFrame after a plain 2-D array fit gets scikit-learn's feature-name warning.
+# A DataFrame after a plain 2-D array fit gets scikit-learn's feature-name warning, and
+# so do unnamed step features after a fit on a long DataFrame with named columns.
 @pytest.mark.filterwarnings("ignore:X has feature names:UserWarning")
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names:UserWarning")
 @pytest.mark.parametrize("fit_form", sorted(UNI))
 def test_model_fitted_on_one_form_predicts_on_every_other(fit_form):
     """With the same n_step_features_, a model fitted on any form predicts any other form."""
@@ -214,6 +223,7 @@ def test_n_step_features_for_each_form(X, expected):
     assert est.n_step_features_ == expected
 
 
+@pytest.mark.filterwarnings("ignore:X has feature names:UserWarning")
 def test_long_dataframe_order_and_time_sorting():
     """Long format: sequences in order of first appearance, steps sorted by the time level."""
     seqs = [RNG.randn(4, 2), RNG.randn(2, 2), RNG.randn(3, 2)]

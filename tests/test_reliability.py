@@ -305,6 +305,7 @@ def test_predict_before_fit_raises_not_fitted():
     [np.ones((3, 1)), [np.ones(1), np.ones(1), np.ones(1)], np.ones((3, 1, 2)), [np.ones(1), np.ones(5)]],
     ids=["2d", "ragged", "3d", "ragged-mixed"],
 )
+@pytest.mark.filterwarnings("ignore:Every sequence of X has a single time step:UserWarning")
 def test_one_step_sequences(X):
     """Sequences of a single step (no recurrence) fit and predict finite values."""
     est = model().fit(X, np.arange(float(len(X))))
