@@ -401,3 +401,27 @@ def test_split_long_dataframe_validates_like_the_estimators():
         split_long_dataframe(X)
     with pytest.raises(TypeError, match=r"two-level index"):
         split_long_dataframe(pd.DataFrame(np.ones((3, 2))))
+
+
+def test_cross_validation_of_a_long_dataframe_through_from_long_dataframe():
+    """A long DataFrame fails cross_val_score as is (rows counted) but works once split, with the user guide's recipe."""
+    from sklearn.model_selection import cross_val_score
+
+    from sklearn_simplernn.preprocessing import from_long_dataframe
+
+    rng = np.random.RandomState(0)
+    seqs = [rng.randn(T, 2) for T in rng.randint(3, 9, size=30)]
+    ids = [f"s{i}" for i in range(30)][::-1]
+    X_long = long_df(seqs, ids)
+    y_by_id = pd.Series([s[-1, 0] for s in seqs], index=ids).sort_index()
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        cross_val_score(model(), X_long, y_by_id, cv=3)
+    sequences, seq_ids = from_long_dataframe(X_long)
+    assert seq_ids == ids
+    y = y_by_id.loc[seq_ids]
+    scores = cross_val_score(model(), sequences, y, cv=3)
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+    fitted = model().fit(sequences, y)
+    predictions = pd.Series(fitted.predict(sequences), index=seq_ids)
+    # The split list is exactly what the estimator reads from the long DataFrame.
+    np.testing.assert_array_equal(predictions.to_numpy(), fitted.predict(X_long))
