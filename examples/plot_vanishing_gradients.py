@@ -109,9 +109,9 @@ fig.savefig(OUTPUT / "vanishing_gradients_norms.png", dpi=100)
 # %%
 # Exploding gradients in training, with and without clipping
 # ----------------------------------------------------------
-# A ReLU network trained by SGD with momentum and too large a step: the
-# gradient grows from epoch to epoch until the loss overflows and the estimator
-# stops with an error. With ``clip_norm=1.0`` every gradient longer than 1 is
+# A ReLU network trained by SGD with momentum and too large a step: the loss
+# grows a thousandfold within the second epoch and the estimator stops with
+# an error (leaving the model as it was before that epoch). With ``clip_norm=1.0`` every gradient longer than 1 is
 # rescaled to length 1 before the update, and the same run trains.
 #
 # ``track_gradients=True`` records ``gradient_norms_``: entry ``[k, d]`` is the
@@ -138,7 +138,7 @@ for clip_norm in [None, 1.0]:
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # the overflow is the point
                 model.partial_fit(X_sum, y_sum)
-        except ValueError:  # "Training diverged at iteration ...": loss not finite
+        except ValueError:  # "Training diverged at iteration ...": the loss grew 1000-fold
             diverged_at = epoch + 1
             break
         losses.append(model.loss_)
@@ -155,10 +155,10 @@ for clip_norm, color in [(None, "tab:red"), (1.0, "tab:blue")]:
     epochs = np.arange(1, len(losses) + 1)
     ax_loss.semilogy(epochs, losses, color=color, marker=".", label=label)
     if diverged_at:
-        ax_loss.axvline(diverged_at, color=color, ls=":", label=f"{label}: loss overflows")
+        ax_loss.axvline(diverged_at, color=color, ls=":", label=f"{label}: training diverged")
     ax_grad.semilogy(epochs, grad_last, color=color, label=f"{label}, at $a_T$")
     ax_grad.semilogy(epochs, grad_first, color=color, ls="--", label=f"{label}, at $a_1$")
-ax_loss.set_ylim(1e-2, 1e4)  # the unclipped run leaves the plot: its loss reaches ~1e130
+ax_loss.set_ylim(1e-2, 1e4)
 ax_loss.set_xlabel("epoch")
 ax_loss.set_ylabel("training loss J")
 ax_loss.set_title("ReLU, SGD with momentum, learning rate 0.1")

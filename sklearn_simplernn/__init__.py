@@ -4,10 +4,12 @@ from ._classifier import SimpleRNNClassifier
 from ._instance_norm import InstanceNormalizedRegressor
 from ._persistence import load, save
 from ._regressor import SimpleRNNRegressor
+from ._training import DataScaleWarning
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DataScaleWarning",
     "InstanceNormalizedRegressor",
     "SimpleRNNClassifier",
     "SimpleRNNRegressor",

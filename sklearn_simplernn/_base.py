@@ -434,9 +434,17 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
             and not incremental
             and not getattr(result, "converged", True)
         ):
+            advice = (
+                "X or y is far from unit scale (see the DataScaleWarning): scale them first."
+                if getattr(result, "unscaled", False)
+                else "Increase max_iter, or raise tol to stop earlier."
+            )
+            watched = "validation score" if self.early_stopping else "loss"
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
-                f"and the optimization hasn't converged yet.",
+                f"and the optimization hasn't converged yet: the {watched} still improved "
+                f"by more than tol={self.tol} within the last {self.n_iter_no_change} "
+                f"iterations. {advice}",
                 ConvergenceWarning,
             )
 

@@ -10,6 +10,7 @@ length, so each chunk holds sequences of similar length), which bounds the
 memory of the hidden-state cache by a chunk whatever the number of sequences.
 """
 
+import math
 import time
 import warnings
 
@@ -17,6 +18,7 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from ._losses import SquaredLoss
 from ._optimizers import SGD, Adam
 from ._rnn import Workspace, backward, forward
 from ._sequences import pack
@@ -92,6 +94,7 @@ class Objective:
             ws.memo[key] = layout.penalty_mask(self.dtype)
         self.penalty = ws.memo[key]
         self._chunk_grad = np.empty(layout.size, dtype=self.dtype) if len(self.chunks) > 1 else None
+        self._zero_loss = None
         # Gradient diagnostics: sum over sequences of ||dJ_i/da_{T_i - d}||^2 per
         # distance d (J_i = w_i l_i), refreshed by every call; and how many
         # sequences reach back d steps.
@@ -128,6 +131,15 @@ class Objective:
         penalised = theta * self.penalty
         grad += (self.alpha * scale) * penalised
         return scale * (total + 0.5 * self.alpha * float(penalised @ penalised))
+
+    def zero_loss(self):
+        """The data term of J for all-zero logits: a trivial predictor, no RNN pass."""
+        if self._zero_loss is None:
+            total = 0.0
+            for _, y, w in self.chunks:
+                total += self.loss.loss_grad(np.zeros(y.shape, dtype=self.dtype), y, w)[0]
+            self._zero_loss = total / self.sum_w if self.sum_w > 0 else 0.0
+        return self._zero_loss
 
 
 def output_logits(params, a_T, ws):
@@ -260,6 +272,9 @@ class TrainResult:
         self.optimizer = None
         self.gradient_norms = []
         self.stopped_by_callback = False
+        # True when X or a regression y was found far from unit scale (a
+        # DataScaleWarning was issued): the likely reason for a poor fit.
+        self.unscaled = False
 
 
 class GradientTracker:
@@ -295,12 +310,197 @@ def gradient_norm_array(rows):
     return out
 
 
-def _diverged(iteration, what):
-    return ValueError(
-        f"Training diverged at iteration {iteration}: {what} is not finite. Lower "
-        f"learning_rate_init, set clip_norm (e.g. 1.0), or scale X and y (e.g. "
-        f"SequenceScaler in a Pipeline, TransformedTargetRegressor for y)."
+_SCALE_FIX = "SequenceScaler in a Pipeline, TransformedTargetRegressor for y"
+_REMEDIES = (f"Lower learning_rate_init, set clip_norm (e.g. 1.0), or scale X and y "
+             f"(e.g. {_SCALE_FIX}).")
+_SCIPY_REMEDIES = f"Scale X and y (e.g. {_SCALE_FIX}), increase alpha, or increase max_iter."
+
+
+def _diverged(iteration, what, remedies=_REMEDIES):
+    return ValueError(f"Training diverged at iteration {iteration}: {what} is not finite. {remedies}")
+
+
+# A loss this many times its reference ends training. A diverging run
+# multiplies its loss by orders of magnitude per iteration and crosses this
+# within a few, while legitimate training stays well below: on standardised
+# data even Adam at learning_rate_init=0.3 with one-sequence batches peaks at
+# a few tens of times the reference.
+_DIVERGENCE_FACTOR = 1e3
+
+
+class DivergenceGuard:
+    """The divergence rule of one training call.
+
+    Training has diverged when a loss exceeds ``_DIVERGENCE_FACTOR`` times the
+    largest of: the loss at the start of training, the loss of all-zero logits
+    on the same sequences, and 1. The zero-logit loss keeps a fit continued
+    from a near-perfect model from reading ordinary noise as growth; the floor
+    of 1 does the same for targets near zero.
+
+    Parameters
+    ----------
+    start : float, optional
+        The loss at the start of the training run this call continues (a
+        partial_fit call): growth spread over many calls, one epoch each, is
+        then measured from the same point. By default the first loss checked.
+    remedies : str
+        The advice ending the error message.
+    """
+
+    def __init__(self, start=None, remedies=_REMEDIES):
+        self.start = start
+        self.remedies = remedies
+
+    def check(self, loss, objective, iteration):
+        """Raise ValueError if ``loss`` (of ``objective``, at ``iteration``) has grown too far."""
+        if self.start is None:
+            self.start = loss
+        start = self.start if math.isfinite(self.start) else 0.0
+        limit = _DIVERGENCE_FACTOR * max(start, 1.0)
+        if loss <= limit:  # the usual case, decided without the zero-logit loss
+            return
+        limit = max(limit, _DIVERGENCE_FACTOR * objective.zero_loss())
+        if loss > limit:
+            raise ValueError(
+                f"Training diverged at iteration {iteration}: the loss grew from "
+                f"{self.start:.4g} at the start of training to {loss:.4g}, above the limit "
+                f"of {limit:.4g} ({_DIVERGENCE_FACTOR:g} times the largest of the starting "
+                f"loss, the loss of predicting zero, and 1). {self.remedies}"
+            )
+
+
+# ---------------------------------------------------------------------------
+# Data scale
+
+
+class DataScaleWarning(UserWarning):
+    """Training data far from unit scale: scale X and y for the network to fit well.
+
+    A tanh or logistic network saturates on large inputs, and targets far from
+    unit scale need large output weights that the penalty and the solvers'
+    tolerances work against; the fit then often predicts nearly a constant.
+    """
+
+
+# A step feature or a regression output is far from unit scale when its mean
+# or standard deviation exceeds _SCALE_HIGH in absolute value, or when its
+# (non-zero) standard deviation is below _SCALE_LOW. The upper bound is where
+# fits start to degrade; the lower one is where they fail outright (a loss
+# too small for the solvers' absolute tolerances), and it leaves daily returns
+# (standard deviation about 0.01) alone.
+_SCALE_HIGH = 10.0
+_SCALE_LOW = 1e-3
+
+# A regression fit whose training loss is above (1 - _BARELY_FITTED) times the
+# loss of the best constant prediction has learnt almost nothing beyond the mean.
+_BARELY_FITTED = 1e-3
+
+
+class _Moments:
+    """Weighted mean and variance per column, merged chunk by chunk (Chan et al.)."""
+
+    def __init__(self):
+        self.weight = 0.0
+        self.mean = None
+        self.m2 = None
+
+    def add(self, values, weights=None):
+        values = np.asarray(values, dtype=np.float64)
+        if weights is None:
+            weight = float(len(values))
+            if not weight:
+                return
+            mean = values.mean(axis=0)
+            m2 = ((values - mean) ** 2).sum(axis=0)
+        else:
+            weights = np.asarray(weights, dtype=np.float64)
+            weight = float(weights.sum())
+            if not weight > 0:
+                return
+            mean = weights @ values / weight
+            m2 = weights @ (values - mean) ** 2
+        if self.mean is None:
+            self.weight, self.mean, self.m2 = weight, mean, m2
+            return
+        total = self.weight + weight
+        delta = mean - self.mean
+        self.mean = self.mean + delta * (weight / total)
+        self.m2 = self.m2 + m2 + delta**2 * (self.weight * weight / total)
+        self.weight = total
+
+    def std(self):
+        return np.sqrt(self.m2 / self.weight)
+
+
+def _off_scale(moments):
+    """(column, mean, std) of the column furthest from unit scale, or None."""
+    if moments.mean is None:
+        return None
+    mean, std = np.abs(moments.mean), moments.std()
+    # How far each column is beyond the bounds, as a factor (> 1: off scale).
+    excess = np.maximum(
+        np.maximum(mean, std) / _SCALE_HIGH,
+        np.where(std > 0, _SCALE_LOW / np.where(std > 0, std, 1.0), 0.0),
     )
+    k = int(np.argmax(excess))
+    if not excess[k] > 1:
+        return None
+    return k, float(moments.mean[k]), float(std[k])
+
+
+class ScaleCheck:
+    """Mean and spread of the step features and (regression) targets a fit trains on.
+
+    Gathered from the objectives' packed chunks as training meets them (one
+    pass over the data, no RNN pass); ``report`` then warns when X or y is far
+    from unit scale.
+    """
+
+    def __init__(self, loss):
+        self.x = _Moments()
+        # Only a squared loss makes the scale of y matter; class labels have none.
+        self.y = _Moments() if isinstance(loss, SquaredLoss) else None
+
+    def add(self, objective):
+        for batch, y, w in objective.chunks:
+            self.x.add(batch.X)
+            if self.y is not None:
+                self.y.add(y, w)
+
+    def report(self, loss):
+        """Warn (DataScaleWarning) if X or y is far from unit scale; return whether it is.
+
+        ``loss`` is the final training objective: with a regression target it
+        tells whether the fit explains anything beyond the mean of y.
+        """
+        x_off = _off_scale(self.x)
+        y_off = None if self.y is None else _off_scale(self.y)
+        if x_off is None and y_off is None:
+            return False
+        found, fixes = [], []
+        if y_off is not None:
+            k, mean, std = y_off
+            found.append(f"y has mean {mean:.4g} and standard deviation {std:.4g}"
+                         + (f" (output {k})" if len(self.y.mean) > 1 else ""))
+            fixes.append("y with TransformedTargetRegressor(regressor=..., "
+                         "transformer=StandardScaler())")
+        if x_off is not None:
+            k, mean, std = x_off
+            found.append(f"X has mean {mean:.4g} and standard deviation {std:.4g}"
+                         + (f" (step feature {k})" if len(self.x.mean) > 1 else ""))
+            fixes.append("X with SequenceScaler (sklearn_simplernn.preprocessing) in a "
+                         "Pipeline: make_pipeline(SequenceScaler(), model)")
+        message = (" and ".join(found) + f": far from unit scale (a mean or standard "
+                   f"deviation beyond {_SCALE_HIGH:g}, or a standard deviation below "
+                   f"{_SCALE_LOW:g}), which saturates the network or slows its training.")
+        if self.y is not None and self.y.mean is not None:
+            constant = 0.5 * float(np.sum(self.y.m2)) / self.y.weight
+            if constant > 0 and loss > (1 - _BARELY_FITTED) * constant:
+                message += (f" This fit explains almost nothing beyond the mean of y "
+                            f"(training R^2 = {1 - loss / constant:.3g}).")
+        message += " Standardise " + " and ".join(fixes) + "."
+        warnings.warn(message, DataScaleWarning)
+        return True
 
 
 # ---------------------------------------------------------------------------
@@ -340,12 +540,17 @@ def fit_scipy(objective, theta0, method, *, max_iter, max_fun, tol, verbose, on_
     last = {"theta": None, "loss": None}
     result = TrainResult(np.array(theta0, dtype=dtype))
     tracker = GradientTracker() if objective.e_sq is not None else None
+    guard = DivergenceGuard(remedies=_SCIPY_REMEDIES)
+    scale = ScaleCheck(objective.loss)
+    scale.add(objective)
     start = time.perf_counter()
 
     def fun(theta):
         theta_d = theta.astype(dtype, copy=False)
         loss = objective(theta_d, grad)
         last["theta"], last["loss"] = theta, loss
+        if guard.start is None:  # every method evaluates theta0 first
+            guard.start = loss
         if not np.isfinite(loss) or not np.isfinite(grad).all():
             # Let a line search back off from a step that overflowed; a
             # non-finite end point is reported after minimize returns.
@@ -395,20 +600,51 @@ def fit_scipy(objective, theta0, method, *, max_iter, max_fun, tol, verbose, on_
     # scipy reports J at its solution: no extra forward/backward pass for it.
     result.loss = float(opt.fun)
     if not np.isfinite(result.loss):
-        raise _diverged(result.n_iter, "the loss")
+        raise _diverged(result.n_iter, "the loss", _SCIPY_REMEDIES)
     if result.loss_curve:
         result.loss_curve[-1] = result.loss
     else:
         result.loss_curve.append(result.loss)
     result.n_iter = int(getattr(opt, "nit", result.n_iter) or result.n_iter)
+    # The end point only: SLSQP's early iterates can overshoot by many orders
+    # of magnitude on the way to a good fit.
+    guard.check(result.loss, objective, result.n_iter)
     result.best_loss = min(result.loss_curve)
+    result.unscaled = scale.report(result.loss)
     if not opt.success and not result.stopped_by_callback:
         warnings.warn(
-            f"{method} did not converge after {result.n_iter} iterations: {opt.message} "
-            f"Increase max_iter (or max_fun), or scale the data.",
+            _not_converged(method, opt, result.n_iter, max_iter, max_fun, tol, result.unscaled),
             ConvergenceWarning,
         )
     return result
+
+
+def _not_converged(method, opt, n_iter, max_iter, max_fun, tol, unscaled):
+    """The ConvergenceWarning text: what stopped the solver and what to change."""
+    reason = str(opt.message).strip().rstrip(".")
+    if unscaled:
+        return (f"{method} did not converge after {n_iter} iterations ({reason}). X or y is "
+                f"far from unit scale (see the DataScaleWarning): scale them first.")
+    grad = getattr(opt, "grad" if method == "trust-constr" else "jac", None)
+    largest = ""
+    if grad is not None and np.size(grad):
+        # tol bounds the gradient, except for these two methods.
+        meaning = {"SLSQP": " on the change in loss", "Newton-CG": " on the step"}.get(method, "")
+        largest = (f"the largest gradient entry is still {float(np.max(np.abs(grad))):.3g} "
+                   f"(tol={tol}{meaning})")
+    if n_iter >= max_iter:
+        return (f"{method} did not converge: after max_iter={max_iter} iterations "
+                f"{largest or 'it had not met tol'}. Increase max_iter, or raise tol.")
+    if method in ("L-BFGS-B", "TNC") and getattr(opt, "nfev", 0) >= max_fun:
+        return (f"{method} did not converge: after max_fun={max_fun} loss evaluations "
+                f"{largest or 'it had not met tol'}. Increase max_fun, or raise tol.")
+    # Typically a line search that found no lower loss: rounding error near a
+    # minimum, or a kink of 'relu'.
+    return (f"{method} stopped after {n_iter} iterations ({reason})"
+            + (f" and {largest}" if largest else "")
+            + ": it cannot lower the loss further along its search direction. Raise tol if "
+              "the fit is good enough, increase alpha for a better-conditioned problem, or "
+              "try another solver (e.g. 'adam').")
 
 
 def _finish_result(result, objective):
@@ -471,7 +707,9 @@ def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None
     rng : numpy.random.RandomState
         Shuffles the batches.
     optimizer : SGD or Adam, optional
-        Continue with this optimizer's state (partial_fit, warm_start).
+        Continue with this optimizer's state (partial_fit). The divergence
+        rule then measures growth from ``opts.loss_curve_[0]``, the start of
+        the training run being continued.
     validation_score : callable, optional
         theta -> score on the held-out sequences (early stopping).
     max_iter : int, optional
@@ -489,6 +727,12 @@ def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None
     n = len(train_idx)
     batch_size = resolve_batch_size(opts, n)
     shuffle = opts.shuffle and batch_size < n
+    # A carried optimizer means a partial_fit call continuing one training
+    # run, an epoch (often a single mini-batch) at a time: growth is measured
+    # from the start of that run, or growth spread over calls would go unseen.
+    # A warm start is a new run from the given weights, measured from its own.
+    history = getattr(opts, "loss_curve_", None) if optimizer is not None else None
+    guard = DivergenceGuard(start=history[0] if history else None)
     optimizer = make_optimizer(opts) if optimizer is None else optimizer
     result = TrainResult(theta)
     result.optimizer = optimizer
@@ -502,6 +746,9 @@ def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None
     start = time.perf_counter()
     iteration = first_iteration
     tracker = GradientTracker() if getattr(opts, "track_gradients", False) else None
+    # The data's scale is checked on the first epoch of a new training run,
+    # not again on every call of a partial_fit loop or on a warm start.
+    scale = None
     try:
         for iteration in range(first_iteration + 1, first_iteration + max_iter + 1):
             if shuffle:
@@ -511,11 +758,15 @@ def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None
                 batches = fixed
             epoch_loss, epoch_w = 0.0, 0.0
             for obj in batches:
+                if first_iteration == 0 and iteration == 1:
+                    scale = ScaleCheck(obj.loss) if scale is None else scale
+                    scale.add(obj)
                 loss = obj(theta, grad)
                 if not np.isfinite(loss):
                     raise _diverged(iteration, "the loss")
                 if not np.isfinite(grad).all():
                     raise _diverged(iteration, "the gradient")
+                guard.check(loss, obj, iteration)
                 clip_gradient(grad, opts.clip_value, opts.clip_norm)
                 optimizer.step(theta, grad)
                 epoch_loss += loss * obj.sum_w
@@ -585,4 +836,6 @@ def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None
             theta[...] = best_theta
     result.theta = theta
     result.loss = result.loss_curve[-1] if result.loss_curve else np.nan
+    if scale is not None and result.n_iter:
+        result.unscaled = scale.report(result.loss)
     return result
