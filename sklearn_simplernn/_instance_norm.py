@@ -26,7 +26,12 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import _check_y, check_is_fitted, has_fit_parameter
 
-from ._sequences import _is_long_dataframe, align_to_sequences, validate_sequences
+from ._sequences import (
+    _is_long_dataframe,
+    align_to_sequences,
+    long_dataframe_ids,
+    validate_sequences,
+)
 
 __all__ = ["InstanceNormalizedRegressor"]
 
@@ -330,6 +335,36 @@ n_timesteps, n_step_features), list of array-like, or DataFrame
                 f"step feature whose center{' and scale' if self.scale else ''} are applied."
             )
         return sorted(int(k) for k in channels)
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R^2 of the predictions, on the original scale.
+
+        Parameters
+        ----------
+        X : array-like, list of array-like, or DataFrame
+            Sequences in any form ``fit`` accepts.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets; aligned with a long DataFrame X as in ``fit``.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+            R^2 of ``self.predict(X)`` against y.
+        """
+        ids = long_dataframe_ids(X)
+        y = align_to_sequences(y, ids, "y")
+        sample_weight = align_to_sequences(sample_weight, ids, "sample_weight")
+        return super().score(X, y, sample_weight=sample_weight)
+
+    def __sklearn_is_fitted__(self):
+        """True once fit has stored the fitted regressor (scikit-learn's check_is_fitted)."""
+        return hasattr(self, "regressor_")
+
+    @property
+    def is_fitted(self):
+        """Whether the estimator has been fitted, as a bool (the attribute MAPIE looks for)."""
+        return self.__sklearn_is_fitted__()
 
     def _fit_params(self, sample_weight, fit_params):
         """The parameters of the regressor's ``fit``."""

@@ -297,7 +297,8 @@ def _reject_1d(X, estimator, reset):
         )
     raise ValueError(
         f"Expected 2D array, got 1D array instead: X is a single series of {n} values, "
-        f"but {type(estimator).__name__} expects a set of sequences, one per sample. "
+        f"but {'this estimator' if estimator is None else type(estimator).__name__} "
+        f"expects a set of sequences, one per sample. "
         f"{advice}"
     )
 
@@ -631,13 +632,15 @@ def align_to_sequences(values, ids, name):
     index = getattr(values, "index", None)
     if ids is None or not isinstance(index, pd.Index):
         return values
+    # A default RangeIndex is what pandas gives values built without an index
+    # (pd.Series(list)): read by position, even when the ids are 0 .. n-1 too.
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return values
     if (
         index.nlevels == 1 and len(index) == len(ids) and index.is_unique
         and index.isin(ids).all()
     ):
         return values.reindex(ids)
-    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
-        return values
     if index.nlevels > 1:
         raise ValueError(
             f"{name} has a {index.nlevels}-level index, like the long-format X: one "

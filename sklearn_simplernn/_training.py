@@ -758,6 +758,10 @@ def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None
                 batches = fixed
             epoch_loss, epoch_w = 0.0, 0.0
             for obj in batches:
+                if not obj.sum_w > 0:
+                    # Only zero sample weights: J is undefined (0/0) and there is
+                    # nothing to learn from, so no step.
+                    continue
                 if first_iteration == 0 and iteration == 1:
                     scale = ScaleCheck(obj.loss) if scale is None else scale
                     scale.add(obj)

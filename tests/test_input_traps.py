@@ -208,6 +208,24 @@ def test_integer_ids_in_another_order_are_aligned_by_label():
     np.testing.assert_array_equal(est.recurrent_weights_, ref.recurrent_weights_)
 
 
+def test_default_range_index_is_positional_even_when_the_ids_are_integers():
+    """Ids 0..n-1 out of order and a y with a default RangeIndex: read by position, as documented."""
+    order = [2, 0, 5, 1, 4, 3]
+    X = long_df(ids=order)
+    ref = model().fit(X, Y)
+    est = model().fit(X, pd.Series(Y))
+    np.testing.assert_array_equal(est.recurrent_weights_, ref.recurrent_weights_)
+
+
+def test_one_dimensional_input_to_a_stateless_transformer_names_no_nonetype():
+    """The 1-D error of a transformer used without fit says what expected sequences, never 'NoneType'."""
+    from sklearn_simplernn.preprocessing import SequenceReverser
+
+    with pytest.raises(ValueError, match="Expected 2D array") as info:
+        SequenceReverser().inverse_transform(np.arange(5.0))
+    assert "NoneType" not in str(info.value)
+
+
 def test_y_indexed_by_other_labels_raises_naming_them():
     """A y whose index is neither the ids nor a default RangeIndex names missing and extra ids."""
     y = pd.Series(Y, index=["c", "a", "e", "b", "f", "zz"])

@@ -255,6 +255,33 @@ def test_y_indexed_by_sequence_id_is_aligned_with_a_long_x():
     assert_allclose(model.regressor_.y_, 2.5, rtol=1e-12)
 
 
+def test_score_aligns_y_by_sequence_id_as_fit_does():
+    """score with a y indexed by the ids of a long X (in another order) equals score in X's order."""
+    rng = np.random.RandomState(0)
+    X2 = _walks(rng, n=20)
+    long = _forms(X2)["long"]
+    y = pd.Series(X2[:, -1] + 0.1 * rng.randn(20), index=[f"s{i}" for i in range(20)])
+    model = InstanceNormalizedRegressor(
+        SimpleRNNRegressor(n_hidden=2, max_iter=5, random_state=0)).fit(long, y)
+    in_x_order = y.loc[long.index.get_level_values(0).unique()].to_numpy()
+    assert model.score(long, y) == pytest.approx(model.score(long, in_x_order), rel=1e-12)
+
+
+def test_fitted_state_is_visible_to_fitted_checks():
+    """is_fitted and check_is_fitted say fitted after a 3-D fit (no n_features_in_), and not before."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    X2 = _walks(np.random.RandomState(0), n=10)
+    model = InstanceNormalizedRegressor(SimpleRNNRegressor(n_hidden=2, max_iter=3, random_state=0))
+    assert not model.is_fitted
+    with pytest.raises(NotFittedError):
+        check_is_fitted(model)
+    model.fit(X2[:, :, None], X2[:, -1])
+    assert model.is_fitted and not hasattr(model, "n_features_in_")
+    check_is_fitted(model)
+
+
 # ---------------------------------------------------------------------------
 # Meta-estimator conventions
 

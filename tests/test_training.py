@@ -437,3 +437,16 @@ def test_canonical_order_is_a_function_of_the_data_only():
     idx_p, _ = canonical_order(shuffled, y[p], np.ones(40))
     for a, b in zip(idx, idx_p):
         np.testing.assert_array_equal(seqs.sequence(a), shuffled.sequence(b))
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_mini_batch_of_zero_weights_takes_no_step(solver):
+    """A mini-batch whose sample weights are all zero is skipped: same model as without those sequences."""
+    X, y = task(n=40)
+    w = np.ones(40)
+    w[:10] = 0.0  # the whole first mini-batch
+    params = dict(n_hidden=4, solver=solver, batch_size=10, shuffle=False, max_iter=3,
+                  tol=0.0, random_state=0)
+    weighted = quiet_fit(SimpleRNNRegressor(**params), X, y, sample_weight=w)
+    dropped = quiet_fit(SimpleRNNRegressor(**params), X[10:], y[10:])
+    np.testing.assert_allclose(theta_of(weighted), theta_of(dropped), rtol=1e-12, atol=1e-14)
