@@ -32,7 +32,9 @@ from ._training import (
     ITERATIVE_SOLVERS,
     SOLVERS,
     Objective,
+    ValidationMonitor,
     canonical_order,
+    content_split,
     fit_iterative,
     fit_scipy,
     gradient_norm_array,
@@ -307,9 +309,8 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         """Train on validated data; ``raw`` = (X, y, sample_weight) as the caller gave them."""
         rng = check_random_state(self.random_state)
         layout = self._layout(seqs.n_step_features, y.shape[1])
-        full_batch = self.solver not in ITERATIVE_SOLVERS or (
-            self.solver == "gd" and not self.early_stopping
-        )
+        early = bool(self.early_stopping) and not incremental
+        full_batch = self.solver not in ITERATIVE_SOLVERS or (self.solver == "gd" and not early)
         all_idx = np.arange(len(seqs))
         if full_batch and not incremental:
             all_idx, sample_weight = canonical_order(seqs, y, sample_weight)
@@ -345,7 +346,7 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
             if self.solver in ITERATIVE_SOLVERS:
                 result = self._fit_iterative(
                     seqs, y, sample_weight, theta, make_objective, all_idx, layout,
-                    loss, rng, continuing, incremental, bridge,
+                    loss, rng, continuing, incremental, bridge, early,
                 )
             else:
                 if self.clip_norm is not None or self.clip_value is not None:
@@ -353,10 +354,21 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
                         f"clip_norm and clip_value apply to the 'gd', 'sgd' and 'adam' "
                         f"solvers; solver={self.solver!r} ignores them.", UserWarning,
                     )
+                train_idx, monitor = all_idx, None
+                if early:
+                    # Held out by content, so that the fit stays a function of the
+                    # data: order-free, and a weight of k is k copies.
+                    train_idx, val_idx = content_split(
+                        seqs, y, all_idx, self.validation_fraction, self._stratify(y))
+                    self._check_split(train_idx, val_idx, len(all_idx))
+                    monitor = ValidationMonitor(
+                        self._validation_scorer(seqs, y, sample_weight, val_idx, layout, loss),
+                        self.tol, self.n_iter_no_change,
+                    )
                 result = fit_scipy(
-                    make_objective(all_idx), theta, self.solver, max_iter=self.max_iter,
+                    make_objective(train_idx), theta, self.solver, max_iter=self.max_iter,
                     max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
-                    on_iteration=bridge,
+                    on_iteration=bridge, validation=monitor,
                 )
         self._store(result, layout, continuing, incremental)
         if bridge is not None:
@@ -367,27 +379,37 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
             )
         return self
 
+    def _check_split(self, train_idx, val_idx, n):
+        if len(train_idx) == 0 or len(val_idx) == 0:
+            raise ValueError(
+                f"early_stopping with validation_fraction={self.validation_fraction} "
+                f"leaves no training or no validation sequences out of {n}."
+            )
+
+    def _validation_scorer(self, seqs, y, sample_weight, val_idx, layout, loss):
+        """theta -> the early-stopping score (R^2 or accuracy) on sequences ``val_idx``."""
+        val_seqs = seqs.take(val_idx)
+        y_val, w_val = y[val_idx], sample_weight[val_idx]
+
+        def validation_score(theta):
+            logits = predict_logits(theta, layout, val_seqs, self.activation)
+            return self._validation_score(y_val, loss.predict(logits), w_val)
+
+        return validation_score
+
     def _fit_iterative(self, seqs, y, sample_weight, theta, make_objective, all_idx,
-                       layout, loss, rng, continuing, incremental, bridge):
+                       layout, loss, rng, continuing, incremental, bridge, early):
         validation_score = None
         train_idx = all_idx
-        if self.early_stopping and not incremental:
+        if early:
             train_idx, val_idx = train_test_split(
                 all_idx, test_size=self.validation_fraction, random_state=rng,
                 stratify=self._stratify(y),
             )
-            if len(train_idx) == 0 or len(val_idx) == 0:
-                raise ValueError(
-                    f"early_stopping with validation_fraction={self.validation_fraction} "
-                    f"leaves no training or no validation sequences out of {len(all_idx)}."
-                )
+            self._check_split(train_idx, val_idx, len(all_idx))
             train_idx = np.sort(train_idx)
-            val_seqs = seqs.take(val_idx)
-            y_val, w_val = y[val_idx], sample_weight[val_idx]
-
-            def validation_score(theta):
-                logits = predict_logits(theta, layout, val_seqs, self.activation)
-                return self._validation_score(y_val, loss.predict(logits), w_val)
+            validation_score = self._validation_scorer(
+                seqs, y, sample_weight, val_idx, layout, loss)
 
         # partial_fit carries the optimizer's state (momentum, Adam moments) from
         # call to call; warm_start, like scikit-learn's MLP, starts a new one.
@@ -439,7 +461,7 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
                 if getattr(result, "unscaled", False)
                 else "Increase max_iter, or raise tol to stop earlier."
             )
-            watched = "validation score" if self.early_stopping else "loss"
+            watched = "validation score" if result.validation_scores else "loss"
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                 f"and the optimization hasn't converged yet: the {watched} still improved "
@@ -509,8 +531,6 @@ _TRAINING_PARAMETERS_DOC = """    solver : {'lbfgs', 'L-BFGS-B', 'BFGS', 'CG', '
         exact full-batch loss and gradient. 'gd' is plain full-batch gradient
         descent, theta <- theta - learning_rate_init * grad J(theta). 'sgd'
         (with momentum) and 'adam' work on mini-batches of ``batch_size``.
-    alpha : float, default=1e-4
-        L2 penalty on W_ax, W_aa and W_ya (not the biases).
     batch_size : int, 'auto', 'full' or None, default='auto'
         Mini-batch size for 'sgd' and 'adam'; 'auto' is min(200, n_samples),
         'full' or None the whole training set. 'gd' always uses the full batch.
@@ -542,15 +562,23 @@ _TRAINING_PARAMETERS_DOC = """    solver : {'lbfgs', 'L-BFGS-B', 'BFGS', 'CG', '
     nesterovs_momentum : bool, default=True
         Nesterov momentum for 'sgd'.
     early_stopping : bool, default=False
-        For 'gd', 'sgd' and 'adam': hold out ``validation_fraction`` of the
-        sequences, stop when their score (R^2 or accuracy) stops improving,
-        and keep the best
-        weights.
+        Hold out ``validation_fraction`` of the sequences, stop when their
+        score (R^2 or accuracy) has not improved by ``tol`` for more than
+        ``n_iter_no_change`` iterations, and keep the weights of the best
+        score. Every solver: the scipy methods are scored after each of
+        their iterations (through their callback). For the full-batch
+        solvers (the scipy methods) the held-out sequences are chosen by
+        their content (a hash of each sequence and target, stratified by
+        class for classifiers), so the fit still does not depend on the
+        order of the sequences and a weight of k is still k copies; 'gd',
+        'sgd' and 'adam' draw them with ``random_state``. ``loss_`` is then
+        J over the training part.
     validation_fraction : float, default=0.1
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         Adam's parameters.
     n_iter_no_change : int, default=10
-        Patience of the stopping rule of 'gd', 'sgd' and 'adam'.
+        Patience of the stopping rule of 'gd', 'sgd' and 'adam', and of
+        early stopping with every solver.
     max_fun : int, default=15000
         Maximum loss evaluations for 'L-BFGS-B' and 'TNC'.
     clip_norm : float or None, default=None

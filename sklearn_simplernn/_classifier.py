@@ -28,6 +28,9 @@ class SimpleRNNClassifier(ClassifierMixin, BaseSimpleRNN):
         the user guide's table.
     activation : {'tanh', 'relu', 'logistic', 'identity'}, default='tanh'
         Hidden activation f.
+    alpha : float, default=1e-4
+        L2 penalty on W_ax, W_aa and W_ya (not the biases), divided by the
+        total sample weight in J.
     %(training_parameters)s
 
     Attributes

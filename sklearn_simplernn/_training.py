@@ -523,11 +523,17 @@ def _scipy_options(method, max_iter, max_fun, tol):
     raise ValueError(f"Unknown scipy method {method!r}.")
 
 
-def fit_scipy(objective, theta0, method, *, max_iter, max_fun, tol, verbose, on_iteration=None):
+def fit_scipy(objective, theta0, method, *, max_iter, max_fun, tol, verbose, on_iteration=None,
+              validation=None):
     """Minimise J with ``scipy.optimize.minimize``; theta travels as float64.
 
     ``on_iteration(theta)`` is called after each iteration; it returns True
     to stop training (a scikit-learn callback asking to stop).
+
+    ``validation`` (a :class:`ValidationMonitor`) scores each iteration's
+    weights on held-out sequences through the same callback, stops the
+    method once the score has stalled, and the weights of the best score
+    are returned, with ``loss`` the objective J at them.
 
     Returns
     -------
@@ -572,7 +578,10 @@ def fit_scipy(objective, theta0, method, *, max_iter, max_fun, tol, verbose, on_
         if verbose:
             print(f"Iteration {result.n_iter}, loss = {loss:.8f}, "
                   f"time = {time.perf_counter() - start:.2f}s")
+        stop = validation is not None and validation(result.theta)
         if on_iteration is not None and on_iteration(result.theta):
+            stop = True
+        if stop:
             result.stopped_by_callback = True
             raise StopIteration
 
@@ -589,13 +598,13 @@ def fit_scipy(objective, theta0, method, *, max_iter, max_fun, tol, verbose, on_
                 callback=callback, options=options, **kwargs,
             )
         except StopIteration:  # methods whose scipy loop does not catch it
-            return _finish_result(result, objective)
+            return _restore_best(_finish_result(result, objective), validation, objective)
         except KeyboardInterrupt:
             warnings.warn(
                 f"Training interrupted by the user after {result.n_iter} iterations; "
                 f"keeping the weights of the last completed iteration.", UserWarning,
             )
-            return _finish_result(result, objective)
+            return _restore_best(_finish_result(result, objective), validation, objective)
     result.theta = np.asarray(opt.x, dtype=dtype)
     # scipy reports J at its solution: no extra forward/backward pass for it.
     result.loss = float(opt.fun)
@@ -616,7 +625,89 @@ def fit_scipy(objective, theta0, method, *, max_iter, max_fun, tol, verbose, on_
             _not_converged(method, opt, result.n_iter, max_iter, max_fun, tol, result.unscaled),
             ConvergenceWarning,
         )
+    return _restore_best(result, validation, objective)
+
+
+def _restore_best(result, validation, objective):
+    """With a validation monitor: the weights of the best held-out score, and J at them."""
+    if validation is None or validation.best_theta is None:
+        return result
+    result.theta = validation.best_theta.astype(objective.dtype)
+    result.loss = float(objective(result.theta, np.empty(result.theta.size, objective.dtype)))
+    result.validation_scores = list(validation.scores)
+    result.best_validation_score = validation.best_score
     return result
+
+
+class ValidationMonitor:
+    """Early stopping on held-out sequences for the scipy methods, through their callback.
+
+    After each iteration ``score(theta)`` is computed; the best weights are
+    kept, and, as in the mini-batch loop (and scikit-learn's MLP), training
+    stops once the score has failed to improve by ``tol`` for more than
+    ``n_iter_no_change`` consecutive iterations.
+
+    Parameters
+    ----------
+    score : callable
+        theta -> score on the held-out sequences (higher is better).
+    tol : float
+    n_iter_no_change : int
+    """
+
+    def __init__(self, score, tol, n_iter_no_change):
+        self.score = score
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.scores = []
+        self.best_score = -np.inf
+        self.best_theta = None
+        self._no_improvement = 0
+
+    def __call__(self, theta):
+        """Score theta; return True when training should stop."""
+        score = float(self.score(theta))
+        self.scores.append(score)
+        if score < self.best_score + self.tol:
+            self._no_improvement += 1
+        else:
+            self._no_improvement = 0
+        if score > self.best_score:
+            self.best_score = score
+            self.best_theta = np.array(theta, copy=True)
+        return self._no_improvement > self.n_iter_no_change
+
+
+def content_split(seqs, y, indices, fraction, labels=None):
+    """Split ``indices`` into training and validation sequences by their content alone.
+
+    Each (sequence, target) gets a 64-bit hash of its values; within each
+    group of ``labels`` (the classes, for a stratified split; one group
+    otherwise) the ``round(fraction * size)`` sequences with the smallest
+    hashes are held out. The split is thus a function of the data, not of
+    their order or of a random state: with duplicates merged into weights
+    (:func:`canonical_order`), a sample weight of k still gives exactly the
+    model that k copies give. A group too small to lend a sequence stays
+    whole in training.
+
+    Returns
+    -------
+    train, validation : ndarray of int
+        Subsets of ``indices``, each in the order of ``indices``.
+    """
+    indices = np.asarray(indices)
+    h_x = _content_hashes(seqs.data, seqs.lengths, seqs.starts)[indices]
+    h_y = _content_hashes(y, np.ones(len(y), dtype=np.int64), np.arange(len(y)))[indices]
+    with np.errstate(over="ignore"):
+        h = _mix(h_x ^ (h_y * np.uint64(0x9E3779B97F4A7C15)))
+    groups = np.zeros(len(indices), dtype=np.int64) if labels is None else np.asarray(labels)[indices]
+    held_out = np.zeros(len(indices), dtype=bool)
+    for g in np.unique(groups):
+        members = np.flatnonzero(groups == g)
+        n_val = int(round(fraction * len(members)))
+        if 0 < n_val < len(members):
+            held_out[members[np.argsort(h[members], kind="stable")[:n_val]]] = True
+    return indices[~held_out], indices[held_out]
 
 
 def _not_converged(method, opt, n_iter, max_iter, max_fun, tol, unscaled):

@@ -77,9 +77,10 @@ def test_divergence_message_gives_the_numbers_and_the_remedies():
     """The error names the starting and final losses, the limit and what to change."""
     X, y = standardised()
     with pytest.raises(ValueError) as info:
-        SimpleRNNRegressor(solver="gd", learning_rate_init=100, random_state=0).fit(X, y)
+        SimpleRNNRegressor(solver="gd", learning_rate_init=100, alpha=1e-4,
+                           random_state=0).fit(X, y)
     message = str(info.value)
-    start = SimpleRNNRegressor(solver="gd", max_iter=1, random_state=0)
+    start = SimpleRNNRegressor(solver="gd", max_iter=1, alpha=1e-4, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         start_loss = start.fit(X, y).loss_curve_[0]
@@ -182,7 +183,7 @@ def test_noise_on_targets_near_zero_is_not_divergence():
 def test_later_batch_with_larger_targets_is_measured_against_predicting_zero():
     """A partial_fit batch whose targets are 50 times larger is not divergence: it is the data."""
     X, y = standardised(n=100)
-    model = SimpleRNNRegressor(solver="adam", random_state=0).partial_fit(X, y)
+    model = SimpleRNNRegressor(solver="adam", alpha=1e-4, random_state=0).partial_fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.partial_fit(X, 50 * y)
@@ -234,7 +235,7 @@ def test_scipy_end_point_far_above_the_start_raises(monkeypatch):
 def test_raw_price_windows_warn_with_both_fixes():
     """Raw price levels give a constant predictor and a warning naming both scalers."""
     X, y = price_windows()
-    model = SimpleRNNRegressor(random_state=0)
+    model = SimpleRNNRegressor(alpha=1e-4, random_state=0)
     messages = scale_warnings(lambda: model.fit(X, y))
     assert len(messages) == 1
     message = messages[0]
@@ -268,7 +269,7 @@ def test_unscaled_target_alone_names_only_the_target_fix():
 def test_offset_target_that_still_fits_is_not_called_a_constant():
     """A target of mean 30 is flagged, but a fit that explains it is not said to explain nothing."""
     X, y = standardised(n=100)
-    model = SimpleRNNRegressor(random_state=0)
+    model = SimpleRNNRegressor(alpha=1e-4, random_state=0)
     (message,) = scale_warnings(lambda: model.fit(X, 30 + y))
     assert "y has mean 30" in message and "explains almost nothing" not in message
     assert model.score(X, 30 + y) > 0.5

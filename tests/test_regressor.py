@@ -138,7 +138,7 @@ def test_convergence_warning_when_max_iter_stops_training():
 def test_learns_a_ragged_task_and_generalises_to_new_lengths():
     """Fitted on lengths 5-50, the model predicts sequences of unseen lengths well."""
     X, y = ragged_sum_task(n=300, low=5, high=50)
-    model = SimpleRNNRegressor(n_hidden=16, random_state=0, max_iter=300, tol=1e-6)
+    model = SimpleRNNRegressor(n_hidden=16, alpha=1e-4, random_state=0, max_iter=300, tol=1e-6)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)

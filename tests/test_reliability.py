@@ -435,7 +435,7 @@ def test_large_learning_rate_with_relu(clip_norm):
     X = 3 * np.abs(rng.randn(20, 100))
     y = 10 * rng.randn(20)
     est = model(n_hidden=4, activation="relu", solver="gd", learning_rate_init=10.0,
-                clip_norm=clip_norm, max_iter=30)
+                clip_norm=clip_norm, max_iter=30, alpha=1e-4)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         if clip_norm is None:

@@ -173,6 +173,53 @@ def test_early_stopping_restores_the_best_weights():
     np.testing.assert_allclose(theta_of(model), theta_of(truncated), rtol=1e-12)
 
 
+@pytest.mark.parametrize("solver", ["lbfgs", "CG"])
+def test_early_stopping_of_scipy_methods_restores_the_best_weights(solver):
+    """L-BFGS (and the other scipy methods) stop on held-out sequences and return the best iterate."""
+    X, y = task(n=120)
+    X = X + 0.3 * np.random.RandomState(1).randn(*X.shape)  # noise to overfit
+    kw = dict(n_hidden=8, solver=solver, early_stopping=True, validation_fraction=0.25,
+              n_iter_no_change=5, tol=0.0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # a validation stop is a normal end
+        model = SimpleRNNRegressor(max_iter=500, **kw).fit(X, y)
+    scores = model.validation_scores_
+    best = int(np.argmax(scores))
+    assert len(scores) == model.n_iter_ < 500
+    assert model.best_validation_score_ == pytest.approx(scores[best])
+    # The returned weights score best_validation_score_ on the held-out quarter...
+    from sklearn_simplernn._training import content_split, canonical_order
+    from sklearn_simplernn._sequences import validate_sequences
+
+    seqs = validate_sequences(None, X, reset=False)
+    idx, _ = canonical_order(seqs, y[:, None], np.ones(len(y)))
+    train_idx, val_idx = content_split(seqs, y[:, None], idx, 0.25)
+    assert len(val_idx) == 30
+    assert model.score(X[val_idx], y[val_idx]) == pytest.approx(model.best_validation_score_)
+    # ... and loss_ is J over the training sequences at those weights (alpha=1e-4 term included).
+    resid = model.predict(X[train_idx]) - y[train_idx]
+    penalty = sum(float((getattr(model, a) ** 2).sum())
+                  for a in ("input_weights_", "recurrent_weights_", "output_weights_"))
+    expected = 0.5 * np.mean(resid**2) + 0.5 * model.alpha * penalty / len(train_idx)
+    assert model.loss_ == pytest.approx(expected, rel=1e-9)
+
+
+def test_early_stopping_split_is_a_function_of_the_data():
+    """Full-batch early stopping: the model does not depend on row order, and weight k is k copies."""
+    X, y = task(n=80)
+    kw = dict(n_hidden=4, early_stopping=True, n_iter_no_change=3, max_iter=40, random_state=0)
+    ref = quiet_fit(SimpleRNNRegressor(**kw), X, y)
+    perm = np.random.RandomState(3).permutation(len(X))
+    shuffled = quiet_fit(SimpleRNNRegressor(**kw), X[perm], y[perm])
+    np.testing.assert_array_equal(theta_of(shuffled), theta_of(ref))
+    w = np.ones(len(X))
+    w[:5] = 3
+    weighted = quiet_fit(SimpleRNNRegressor(**kw), X, y, sample_weight=w)
+    copies = quiet_fit(SimpleRNNRegressor(**kw), np.vstack([X, X[:5], X[:5]]),
+                       np.concatenate([y, y[:5], y[:5]]))
+    np.testing.assert_array_equal(theta_of(weighted), theta_of(copies))
+
+
 def test_partial_fit_twice_equals_fit_two_iterations():
     """Two partial_fit calls on the same batch equal fit with max_iter=2 (state carried over)."""
     X, y = task()
