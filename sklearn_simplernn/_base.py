@@ -54,6 +54,10 @@ except ImportError:  # pragma: no cover - older scikit-learn
 
 _THREADPOOLS = []
 
+# early_stopping='auto' holds sequences out of training sets of at least this
+# many distinct sequences, where a tenth is enough to judge a fit by.
+_AUTO_EARLY_STOPPING_MIN = 1000
+
 
 def _one_blas_thread():
     """Context manager limiting BLAS to one thread.
@@ -145,7 +149,7 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
@@ -176,7 +180,7 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         beta_1=0.9,
         beta_2=0.999,
@@ -309,11 +313,18 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         """Train on validated data; ``raw`` = (X, y, sample_weight) as the caller gave them."""
         rng = check_random_state(self.random_state)
         layout = self._layout(seqs.n_step_features, y.shape[1])
-        early = bool(self.early_stopping) and not incremental
+        auto = isinstance(self.early_stopping, str)  # 'auto'
+        early = not incremental and (
+            self.solver not in ITERATIVE_SOLVERS if auto else bool(self.early_stopping)
+        )
         full_batch = self.solver not in ITERATIVE_SOLVERS or (self.solver == "gd" and not early)
         all_idx = np.arange(len(seqs))
         if full_batch and not incremental:
             all_idx, sample_weight = canonical_order(seqs, y, sample_weight)
+        if auto and len(all_idx) < _AUTO_EARLY_STOPPING_MIN:
+            # Small sets: a held-out tenth is too few sequences to judge by, and
+            # the penalty alpha already keeps the fit from the noise.
+            early = False
         dtype = seqs.dtype
         continuing = (incremental or self.warm_start) and self._can_continue(layout)
         if continuing:
@@ -561,8 +572,13 @@ _TRAINING_PARAMETERS_DOC = """    solver : {'lbfgs', 'L-BFGS-B', 'BFGS', 'CG', '
         Momentum of 'sgd'.
     nesterovs_momentum : bool, default=True
         Nesterov momentum for 'sgd'.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the sequences, stop when their
+    early_stopping : 'auto' or bool, default='auto'
+        'auto' is True for the scipy methods (the default 'lbfgs' included)
+        on training sets of at least 1000 distinct sequences, where a tenth
+        held out is enough to judge a fit by, and False otherwise (on
+        smaller sets the penalty ``alpha`` guards against fitting noise;
+        'gd', 'sgd' and 'adam' are never affected). True: hold out
+        ``validation_fraction`` of the sequences, stop when their
         score (R^2 or accuracy) has not improved by ``tol`` for more than
         ``n_iter_no_change`` iterations, and keep the weights of the best
         score. Every solver: the scipy methods are scored after each of
