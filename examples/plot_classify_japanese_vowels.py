@@ -23,8 +23,9 @@ warping.
 # --------
 # ``load_classification`` reads the files bundled with aeon. Collections of
 # unequal length come back as a list of ``(n_channels, T_i)`` arrays; the
-# estimators of this package expect time first, so each utterance is
-# transposed to ``(T_i, 12)``. The result is the *ragged* form, a plain list of
+# estimators of this package expect time first, so
+# :func:`~sklearn_simplernn.preprocessing.to_channels_last` turns each utterance
+# into ``(T_i, 12)``. The result is the *ragged* form, a plain list of
 # arrays, which :class:`~sklearn_simplernn.SimpleRNNClassifier` takes as it is.
 # Labels are the strings ``'1'`` to ``'9'``.
 
@@ -48,7 +49,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_simplernn import SimpleRNNClassifier
-from sklearn_simplernn.preprocessing import SequenceScaler
+from sklearn_simplernn.preprocessing import SequenceScaler, to_channels_last
 
 # sphinx_gallery_start_ignore
 try:  # figures go to examples/output/, from wherever the script is run
@@ -61,8 +62,8 @@ start_time = time.perf_counter()
 
 X_train_aeon, y_train = load_classification("JapaneseVowels", split="train")
 X_test_aeon, y_test = load_classification("JapaneseVowels", split="test")
-X_train = [x.T for x in X_train_aeon]  # (12, T_i) -> (T_i, 12)
-X_test = [x.T for x in X_test_aeon]
+X_train = to_channels_last(X_train_aeon)  # (12, T_i) -> (T_i, 12)
+X_test = to_channels_last(X_test_aeon)
 len_train = np.array([len(x) for x in X_train])
 len_test = np.array([len(x) for x in X_test])
 speakers = np.unique(y_train)

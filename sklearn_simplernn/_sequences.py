@@ -523,10 +523,15 @@ def _check_finite(data, lengths, labels=None):
     column = int(np.flatnonzero(~np.isfinite(data[row]))[0])
     value = data[row, column]
     feature = f", step feature {column}" if data.shape[1] > 1 else ""
+    remedy = (
+        "Fill missing values within each sequence first, e.g. with "
+        "sklearn_simplernn.preprocessing.SequenceImputer at the start of a Pipeline."
+        if np.isnan(value) else "Remove or clip infinite values first."
+    )
     raise ValueError(
         f"Input X contains {'NaN' if np.isnan(value) else 'infinity'}: "
         f"{_name(i, labels).lower()}, step {step}{feature} (0-based, oldest first). "
-        f"Remove or impute non-finite values before fitting."
+        f"{remedy}"
     )
 
 

@@ -475,7 +475,7 @@ def test_pipeline_imputes_before_the_network():
     X = [5 * x for x in _sequences("ragged 2-D", nan=True)]
     y = np.arange(len(X), dtype=float)
     params = dict(n_hidden=3, max_iter=10, random_state=0)
-    with pytest.raises(ValueError, match="contains NaN"):
+    with pytest.raises(ValueError, match="contains NaN.*SequenceImputer"):
         SimpleRNNRegressor(**params).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
