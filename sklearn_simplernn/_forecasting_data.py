@@ -272,6 +272,15 @@ def check_y(y, transform, what="y"):
             f"{what}'s index must be increasing and unique, oldest first; sort it with "
             f"{what}.sort_index() and drop duplicate times."
         )
+    text = [c for c in frame.columns
+            if not (pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]))]
+    if text:
+        # Strings that look like numbers are a parsing mistake upstream (a CSV
+        # read without dtypes), not data to convert silently.
+        raise ValueError(
+            f"{what} must hold numbers; column(s) {text} have dtype "
+            f"{frame[text[0]].dtype}. Convert them first, e.g. with pd.to_numeric."
+        )
     try:
         levels = frame.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError):

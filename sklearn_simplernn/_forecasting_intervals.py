@@ -2,6 +2,8 @@
 
 import math
 
+from numbers import Real
+
 import numpy as np
 
 from ._forecasting_data import level_windows, step_changes
@@ -46,7 +48,7 @@ def conformal_quantile(scores, coverage, what="calibration residuals"):
 
 
 def check_coverage(coverage):
-    if not (isinstance(coverage, (float, int)) and not isinstance(coverage, bool)
+    if not (isinstance(coverage, Real) and not isinstance(coverage, (bool, np.bool_))
             and 0 < coverage < 1):
         raise ValueError(f"coverage must be a number strictly between 0 and 1; got {coverage!r}.")
 

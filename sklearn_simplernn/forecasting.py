@@ -892,6 +892,8 @@ def _start_position(index, start):
         try:
             if isinstance(index, pd.DatetimeIndex):
                 key = pd.Timestamp(start)
+                if index.tz is not None and key.tz is None:
+                    key = key.tz_localize(index.tz)  # a date on y's own clock
             elif isinstance(index, pd.PeriodIndex):
                 key = pd.Period(start, freq=index.freq)
             else:

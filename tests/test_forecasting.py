@@ -742,3 +742,34 @@ def test_user_guide_snippets_run():
                                                  "forecast", "lower", "upper"]
     assert ns["search"].best_params_ in [
         {"regressor__regressor__simplernnregressor__n_hidden": n} for n in (4, 8)]
+
+
+def test_backtest_start_date_on_a_timezone_aware_index():
+    """A date string as start works on a timezone-aware index, as fit and predict do."""
+    from sklearn.linear_model import Ridge
+
+    index = pd.bdate_range("2024-01-01", periods=120, tz="UTC")
+    y = pd.Series(100 + np.cumsum(np.random.RandomState(0).randn(120)), index=index)
+    fc = SimpleRNNForecaster(Ridge(), lookback=5, horizon=2, calibration_size=0)
+    res = backtest(fc, y, start="2024-04-01")
+    assert res.forecasts["origin"].min() < pd.Timestamp("2024-04-01", tz="UTC")
+    assert len(res.forecasts)
+
+
+def test_coverage_may_be_a_numpy_float():
+    """coverage=np.float32(0.9) is accepted like 0.9."""
+    from sklearn.linear_model import Ridge
+
+    y = pd.Series(np.cumsum(np.random.RandomState(0).randn(200)))
+    fc = SimpleRNNForecaster(Ridge(), lookback=5, horizon=2).fit(y)
+    pd.testing.assert_frame_equal(fc.predict_interval(coverage=np.float32(0.9)),
+                                  fc.predict_interval(coverage=0.9), rtol=1e-6)
+
+
+def test_string_values_of_y_are_refused():
+    """A y read as strings (a CSV without dtypes) is refused with the fix, not parsed silently."""
+    from sklearn.linear_model import Ridge
+
+    y = pd.Series(np.cumsum(np.random.RandomState(0).randn(60))).astype(str)
+    with pytest.raises(ValueError, match="must hold numbers.*pd.to_numeric"):
+        SimpleRNNForecaster(Ridge(), lookback=5, horizon=2).fit(y)

@@ -106,7 +106,7 @@ def test_sktime_reduction_snippet():
 
         y = pd.Series(10 + 3 * np.sin(np.arange(240) / 4))  # one univariate series
         network = make_pipeline(
-            SequenceScaler(), SimpleRNNRegressor(n_hidden=8, max_iter=100, random_state=0)
+            SequenceScaler(), SimpleRNNRegressor(n_hidden=8, alpha=1e-4, max_iter=100, random_state=0)
         )
         forecaster = make_reduction(network, window_length=12, strategy="recursive")
         forecaster.fit(y[:200])
@@ -152,7 +152,7 @@ def test_sktime_global_pooling_snippet():
         network = make_pipeline(
             FunctionTransformer(np.asarray),  # plain rows, not a (series id, time) frame
             SequenceReverser(),  # the columns v_lag_1, v_lag_2, ... are newest first
-            SimpleRNNRegressor(n_hidden=8, max_iter=100, random_state=0),
+            SimpleRNNRegressor(n_hidden=8, alpha=1e-4, max_iter=100, random_state=0),
         )
         forecaster = make_reduction(network, window_length=6, pooling="global")
         forecaster.fit(y)  # y indexed by (series id, time)
@@ -237,7 +237,7 @@ def test_skforecast_snippet():
         network = make_pipeline(
             SequenceReverser(),  # skforecast's columns lag_1, lag_2, ... are newest first
             SequenceScaler(),
-            SimpleRNNRegressor(n_hidden=8, max_iter=100, random_state=0),
+            SimpleRNNRegressor(n_hidden=8, alpha=1e-4, max_iter=100, random_state=0),
         )
         forecaster = ForecasterRecursive(estimator=network, lags=12)
         forecaster.fit(y[:200])
