@@ -293,8 +293,8 @@ print(f"saved {OUTPUT / 'stock_sp500_volatility.png'}; total runtime "
 #   first table are noise. An RNN does not change that: it cannot find
 #   structure that is not in the data.
 # * On the size of the move, every model that reads history beats the naive
-#   forecasts, and the RNN is at least on par with the lag models; the second
-#   table shows by how much on this split. This is one split of one series:
+#   forecasts, and the RNN comes close to the lag models; the second table
+#   shows how close on this split. This is one split of one series:
 #   before trusting a difference, repeat it over several test periods
 #   (:class:`~sklearn.model_selection.TimeSeriesSplit`).
 # * The RNN took windows of 5 to 60 days without padding, truncation or any
