@@ -371,11 +371,16 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
                     # data: order-free, and a weight of k is k copies.
                     train_idx, val_idx = content_split(
                         seqs, y, all_idx, self.validation_fraction, self._stratify(y))
-                    self._check_split(train_idx, val_idx, len(all_idx))
-                    monitor = ValidationMonitor(
-                        self._validation_scorer(seqs, y, sample_weight, val_idx, layout, loss),
-                        self.tol, self.n_iter_no_change,
-                    )
+                    if auto and len(val_idx) == 0:
+                        # Every class too small to lend a sequence: train on all.
+                        train_idx = all_idx
+                    else:
+                        self._check_split(train_idx, val_idx, len(all_idx))
+                        monitor = ValidationMonitor(
+                            self._validation_scorer(seqs, y, sample_weight, val_idx, layout,
+                                                    loss),
+                            self.tol, self.n_iter_no_change,
+                        )
                 result = fit_scipy(
                     make_objective(train_idx), theta, self.solver, max_iter=self.max_iter,
                     max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,

@@ -497,3 +497,20 @@ def test_mini_batch_of_zero_weights_takes_no_step(solver):
     weighted = quiet_fit(SimpleRNNRegressor(**params), X, y, sample_weight=w)
     dropped = quiet_fit(SimpleRNNRegressor(**params), X[10:], y[10:])
     np.testing.assert_allclose(theta_of(weighted), theta_of(dropped), rtol=1e-12, atol=1e-14)
+
+
+def test_auto_early_stopping_holds_out_only_large_sets_and_never_fails_on_tiny_classes():
+    """'auto' holds a tenth out from 1000 distinct sequences, not below, and trains on all when no class can lend one."""
+    from sklearn_simplernn import SimpleRNNClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(1000, 4)
+    y = np.tanh(X[:, -1])
+    kw = dict(n_hidden=2, max_iter=5, random_state=0)
+    large = quiet_fit(SimpleRNNRegressor(**kw), X, y)
+    assert large.validation_scores_ is not None
+    small = quiet_fit(SimpleRNNRegressor(**kw), X[:999], y[:999])
+    assert small.validation_scores_ is None
+    labels = np.repeat(np.arange(500), 2)  # 500 classes of 2: a tenth of 2 rounds to 0
+    clf = quiet_fit(SimpleRNNClassifier(**kw), X, labels)
+    assert clf.validation_scores_ is None
