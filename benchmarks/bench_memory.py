@@ -44,7 +44,8 @@ y = (0.5 * X[:, -5:, 0].sum(axis=1) + 0.1 * rng.standard_normal(N)).astype(dtype
 import sklearn_simplernn._training  # noqa: imports done before the baseline
 base = rss_mb()
 peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-model = SimpleRNNRegressor(n_hidden=H, solver="lbfgs", max_iter=iters, alpha=0.0, random_state=0)
+model = SimpleRNNRegressor(n_hidden=H, solver="lbfgs", max_iter=iters, alpha=0.0,
+                           early_stopping=False, random_state=0)
 t0 = time.perf_counter()
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
