@@ -24,6 +24,7 @@ from ._params import ATTRIBUTE_NAMES, ParamLayout, init_params
 from ._rnn import Workspace
 from ._sequences import (
     align_to_sequences,
+    check_step_features,
     long_dataframe_ids,
     validate_sequences,
     warn_unlikely_layout,
@@ -288,11 +289,7 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         return self.__sklearn_is_fitted__()
 
     def _check_step_features(self, seqs):
-        if seqs.n_step_features != self.n_step_features_:
-            raise ValueError(
-                f"X has {seqs.n_step_features} feature(s) per time step, but "
-                f"{type(self).__name__} was fitted with {self.n_step_features_}."
-            )
+        check_step_features(self, seqs)
 
     # ------------------------------------------------------------------
     # Fitting

@@ -29,6 +29,7 @@ from sklearn.utils.validation import _check_y, check_is_fitted, has_fit_paramete
 from ._sequences import (
     _is_long_dataframe,
     align_to_sequences,
+    check_step_features,
     long_dataframe_ids,
     validate_sequences,
 )
@@ -263,11 +264,7 @@ n_timesteps, n_step_features), list of array-like, or DataFrame
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=_NAME_WARNINGS, category=UserWarning)
             seqs = validate_sequences(self, X, reset=False)
-        if seqs.n_step_features != self.n_step_features_:
-            raise ValueError(
-                f"X has {seqs.n_step_features} feature(s) per time step, but "
-                f"InstanceNormalizedRegressor was fitted with {self.n_step_features_}."
-            )
+        check_step_features(self, seqs)
         channels = self._channels(seqs)
         center, std = _statistics(seqs, self.feature, self.center, self.scale is not None)
         scale = None if self.scale is None else np.where(std > 0, std, self.default_scale_)

@@ -41,6 +41,12 @@ import zipfile
 from sklearn.base import BaseEstimator
 
 _VERSION_MEMBER = "sklearn_simplernn.json"
+
+# What load accepts, as its errors (and save's) say it.
+_TRUSTED_TEXT = (
+    "load trusts scikit-learn's default types, its cross-validation splitters, scorers "
+    "and the metrics of its named scorers, and sklearn_simplernn's own."
+)
 _PACKAGE = __name__.rpartition(".")[0]
 # scikit-learn's scorer classes: what a search's ``scorer_`` and ``scoring`` hold.
 _SCORER_CLASSES = ("_PassthroughScorer", "_Scorer", "_MultimetricScorer")
@@ -214,10 +220,8 @@ def save(model, path):
     if refused:
         raise TypeError(
             f"Not saving to {path!r}: the model holds types that sklearn_simplernn.load "
-            f"does not trust, so it could not read the file back: {refused}. load "
-            f"trusts scikit-learn's default types, its cross-validation splitters, "
-            f"scorers and the metrics of its named scorers, and sklearn_simplernn's "
-            f"own. Replace them (e.g. scoring='neg_mean_squared_error' instead of a "
+            f"does not trust, so it could not read the file back: {refused}. "
+            f"{_TRUSTED_TEXT} Replace them (e.g. scoring='neg_mean_squared_error' instead of a "
             f"scorer made from your own function), or, to keep them, write the file "
             f"with skops.io.dump(model, path) and read it with "
             f"skops.io.load(path, trusted=[...]) listing the types you reviewed."
@@ -281,10 +285,9 @@ def load(path, *, allow_version_mismatch=False):
     if refused:
         raise TypeError(
             f"Refusing to load {path!r}: it holds types that sklearn_simplernn.load does "
-            f"not trust: {refused}. load trusts scikit-learn's default types, its "
-            f"cross-validation splitters, scorers and the metrics of its named scorers, "
-            f"and sklearn_simplernn's own. If you made this file yourself or fully trust "
-            f"its source, review those types and use skops.io.load(path, trusted=[...])."
+            f"not trust: {refused}. {_TRUSTED_TEXT} If you made this file yourself or "
+            f"fully trust its source, review those types and use "
+            f"skops.io.load(path, trusted=[...])."
         )
     with zipfile.ZipFile(path) as archive:
         try:

@@ -261,6 +261,15 @@ def _validate(estimator, X, reset, dtype):
     return _finish(seqs.data, seqs.lengths, seqs.form, estimator, reset, seqs.ids)
 
 
+def check_step_features(estimator, seqs):
+    """Raise unless X has the ``n_step_features_`` features per step seen in fit."""
+    if seqs.n_step_features != estimator.n_step_features_:
+        raise ValueError(
+            f"X has {seqs.n_step_features} feature(s) per time step, but "
+            f"{type(estimator).__name__} was fitted with {estimator.n_step_features_}."
+        )
+
+
 def _finish(data, lengths, form, estimator, reset, ids=None):
     if reset:
         # A fit on a form without a fixed width must not leave the width contract

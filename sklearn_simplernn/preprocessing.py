@@ -40,6 +40,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._sequences import (
     SequenceData,
     _is_long_dataframe,
+    check_step_features,
     split_long_dataframe,
     validate_sequences,
 )
@@ -152,11 +153,7 @@ class _SequenceTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
                     f"expecting {self.n_features_in_} features as input."
                 )
         if not reset and hasattr(self, "n_step_features_"):
-            if seqs.n_step_features != self.n_step_features_:
-                raise ValueError(
-                    f"X has {seqs.n_step_features} feature(s) per time step, but "
-                    f"{type(self).__name__} was fitted with {self.n_step_features_}."
-                )
+            check_step_features(self, seqs)
         if not _is_long_dataframe(X):
             return seqs, None
         rows = _long_rows(X)
