@@ -34,8 +34,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
 from sklearn_simplernn import SimpleRNNRegressor
-from sklearn_simplernn._activations import SLOPES
-from sklearn_simplernn._rnn import Workspace, forward
+from sklearn_simplernn._activations import ACTIVATIONS
+from sklearn_simplernn._rnn import RecurrentLayer, Workspace
 from sklearn_simplernn._sequences import SequenceData, pack
 
 # sphinx_gallery_start_ignore
@@ -56,11 +56,13 @@ def hidden_gradient_norms(W_ax, W_aa, b_a, X, activation, rng):
     n, T, D = X.shape
     H = W_aa.shape[0]
     seqs = SequenceData(np.ascontiguousarray(X.reshape(n * T, D)), np.full(n, T), "3d")
-    A, _ = forward((W_ax, W_aa, b_a), pack(seqs), activation, Workspace())
+    batch = pack(seqs)
+    layer = RecurrentLayer(D, H, activation)
+    A, _ = layer.forward((W_ax, W_aa, b_a), batch, batch.X, Workspace())
     A = A.reshape(T, n, H)  # equal lengths: the packed layout is time-major
     e = rng.standard_normal((n, H))
     e /= np.linalg.norm(e, axis=1, keepdims=True)  # e_T, one unit vector per sequence
-    slopes = SLOPES[activation](A, out=np.empty_like(A))  # f'(z_t) from a_t
+    slopes = ACTIVATIONS[activation].slope(A, out=np.empty_like(A))  # f'(z_t) from a_t
     norms = np.empty(T)
     for d in range(T):
         norms[d] = np.sqrt(np.mean(np.sum(e**2, axis=1)))

@@ -4,7 +4,7 @@ from ._classifier import SimpleRNNClassifier
 from ._instance_norm import InstanceNormalizedRegressor
 from ._persistence import load, save
 from ._regressor import SimpleRNNRegressor
-from ._training import DataScaleWarning
+from ._diagnostics import DataScaleWarning
 
 __version__ = "0.1.0"
 

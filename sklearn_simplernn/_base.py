@@ -13,15 +13,14 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, _check_y, check_is_fitted
 from threadpoolctl import ThreadpoolController
 
 from ._activations import HIDDEN_ACTIVATIONS
-from ._params import ATTRIBUTE_NAMES, ParamLayout, init_params
-from ._rnn import Workspace
+from ._network import ATTRIBUTE_NAMES, Network, hidden_sizes
+from ._objective import predict_logits
 from ._sequences import (
     align_to_sequences,
     check_step_features,
@@ -29,18 +28,8 @@ from ._sequences import (
     validate_sequences,
     warn_unlikely_layout,
 )
-from ._training import (
-    ITERATIVE_SOLVERS,
-    SOLVERS,
-    Objective,
-    ValidationMonitor,
-    canonical_order,
-    content_split,
-    fit_iterative,
-    fit_scipy,
-    gradient_norm_array,
-    predict_logits,
-)
+from ._diagnostics import gradient_norm_array
+from ._training import ITERATIVE_SOLVERS, SOLVERS, TrainConfig, train
 
 try:  # scikit-learn's callback API (experimental, new in 1.9)
     from sklearn.callback import CallbackSupportMixin, with_callbacks
@@ -54,10 +43,6 @@ except ImportError:  # pragma: no cover - older scikit-learn
 
 
 _THREADPOOLS = []
-
-# early_stopping='auto' holds sequences out of training sets of at least this
-# many distinct sequences, where a tenth is enough to judge a fit by.
-_AUTO_EARLY_STOPPING_MIN = 1000
 
 
 def _one_blas_thread():
@@ -82,18 +67,17 @@ class _CallbackBridge:
     begun when one ends, and the last, empty one is ended by ``close``.
     """
 
-    def __init__(self, estimator, context, layout, X, y, metadata):
+    def __init__(self, estimator, context, network, X, y, metadata):
         self.estimator = estimator
         self.context = context
-        self.layout = layout
+        self.network = network
         self.data = {"X": X, "y": y, "metadata": metadata}
         self.iteration = None
 
     def _attributes(self, theta):
-        arrays = self.layout.unpack(np.array(theta))
-        attrs = dict(zip(ATTRIBUTE_NAMES, arrays))
-        attrs.update(n_outputs_=self.layout.n_outputs,
-                     n_step_features_=self.layout.n_step_features)
+        attrs = self.network.attributes(np.asarray(theta))
+        attrs.update(n_outputs_=self.network.n_outputs,
+                     n_step_features_=self.network.n_step_features)
         return attrs
 
     def start(self, theta):
@@ -130,8 +114,10 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
     _private_state = ("_optimizer",)
 
     _parameter_constraints = {
-        "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "n_hidden": [Interval(Integral, 1, None, closed="left"), tuple, list],
         "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "bidirectional": ["boolean"],
+        "readout": [StrOptions({"last", "mean", "max"})],
         "solver": [StrOptions(set(SOLVERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
@@ -167,6 +153,8 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         n_hidden=16,
         *,
         activation="tanh",
+        bidirectional=False,
+        readout="last",
         solver="lbfgs",
         alpha=1e-4,
         batch_size="auto",
@@ -194,6 +182,8 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
     ):
         self.n_hidden = n_hidden
         self.activation = activation
+        self.bidirectional = bidirectional
+        self.readout = readout
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -294,46 +284,34 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
     # ------------------------------------------------------------------
     # Fitting
 
-    def _layout(self, n_step_features, n_outputs):
-        return ParamLayout(n_step_features, self.n_hidden, n_outputs)
+    def _network(self, n_step_features, n_outputs):
+        return Network(n_step_features, self.n_hidden, n_outputs, self.activation,
+                       self.bidirectional, self._readout())
 
-    def _theta_from_attributes(self, layout, dtype):
-        return layout.pack([getattr(self, name) for name in ATTRIBUTE_NAMES], dtype=dtype)
+    def _readout(self):
+        return self.readout
 
-    def _can_continue(self, layout):
+    def _fitted_attributes(self):
+        return {name: getattr(self, name) for name in ATTRIBUTE_NAMES}
+
+    def _can_continue(self, network):
         if not hasattr(self, ATTRIBUTE_NAMES[0]):
             return False
-        current = (self.n_step_features_, self.recurrent_weights_.shape[0], self.n_outputs_)
-        return current == (layout.n_step_features, layout.n_hidden, layout.n_outputs)
+        return (self.n_step_features_ == network.n_step_features
+                and self.n_outputs_ == network.n_outputs
+                and network.matches(self._fitted_attributes()))
 
     def _fit(self, seqs, y, sample_weight, incremental, raw=None):
         """Train on validated data; ``raw`` = (X, y, sample_weight) as the caller gave them."""
         rng = check_random_state(self.random_state)
-        layout = self._layout(seqs.n_step_features, y.shape[1])
-        auto = isinstance(self.early_stopping, str)  # 'auto'
-        early = not incremental and (
-            self.solver not in ITERATIVE_SOLVERS if auto else bool(self.early_stopping)
-        )
-        full_batch = self.solver not in ITERATIVE_SOLVERS or (self.solver == "gd" and not early)
-        all_idx = np.arange(len(seqs))
-        if full_batch and not incremental:
-            all_idx, sample_weight = canonical_order(seqs, y, sample_weight)
-        if auto and len(all_idx) < _AUTO_EARLY_STOPPING_MIN:
-            # Small sets: a held-out tenth is too few sequences to judge by, and
-            # the penalty alpha already keeps the fit from the noise.
-            early = False
+        n_outputs = y.data.shape[1] if hasattr(y, "lengths") else y.shape[1]
+        network = self._network(seqs.n_step_features, n_outputs)
         dtype = seqs.dtype
-        continuing = (incremental or self.warm_start) and self._can_continue(layout)
+        continuing = (incremental or self.warm_start) and self._can_continue(network)
         if continuing:
-            theta = self._theta_from_attributes(layout, dtype)
+            theta = network.pack_attributes(self._fitted_attributes(), dtype)
         else:
-            theta = init_params(layout, self.activation, rng, dtype)
-        ws = Workspace()
-        loss = self._make_loss()
-
-        def make_objective(indices):
-            return Objective(seqs, y, sample_weight, indices, layout, self.activation,
-                             loss, self.alpha, ws, track_gradients=self.track_gradients)
+            theta = network.init_params(rng, dtype)
 
         bridge = None
         if raw is not None and hasattr(self, "_skl_callbacks"):
@@ -342,48 +320,30 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
             X_raw, y_raw, sw_raw = raw
             metadata = None if sw_raw is None else {"sample_weight": sw_raw}
             context.call_on_fit_task_begin(estimator=self, X=X_raw, y=y_raw, metadata=metadata)
-            bridge = _CallbackBridge(self, context, layout, X_raw, y_raw, metadata)
+            bridge = _CallbackBridge(self, context, network, X_raw, y_raw, metadata)
             bridge.start(theta)
 
+        # partial_fit carries the optimizer's state (momentum, Adam moments) from
+        # call to call; warm_start, like scikit-learn's MLP, starts a new one.
+        # A copy: the steps of a call that then diverges must not reach the model.
+        optimizer = (copy.deepcopy(getattr(self, "_optimizer", None))
+                     if incremental and continuing else None)
         # One BLAS thread: the per-step GEMMs are too small to share, and a second
         # thread measurably slows the training loop (and oversubscribes the cores
         # when GridSearchCV runs fits in parallel).
         # Overflow inside a diverging fit is caught and explained by the divergence
-        # guard of _training; numpy's RuntimeWarnings would only add noise.
+        # guard of _diagnostics; numpy's RuntimeWarnings would only add noise.
         with _one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
-            if self.solver in ITERATIVE_SOLVERS:
-                result = self._fit_iterative(
-                    seqs, y, sample_weight, theta, make_objective, all_idx, layout,
-                    loss, rng, continuing, incremental, bridge, early,
-                )
-            else:
-                if self.clip_norm is not None or self.clip_value is not None:
-                    warnings.warn(
-                        f"clip_norm and clip_value apply to the 'gd', 'sgd' and 'adam' "
-                        f"solvers; solver={self.solver!r} ignores them.", UserWarning,
-                    )
-                train_idx, monitor = all_idx, None
-                if early:
-                    # Held out by content, so that the fit stays a function of the
-                    # data: order-free, and a weight of k is k copies.
-                    train_idx, val_idx = content_split(
-                        seqs, y, all_idx, self.validation_fraction, self._stratify(y))
-                    if auto and len(val_idx) == 0:
-                        # Every class too small to lend a sequence: train on all.
-                        train_idx = all_idx
-                    else:
-                        self._check_split(train_idx, val_idx, len(all_idx))
-                        monitor = ValidationMonitor(
-                            self._validation_scorer(seqs, y, sample_weight, val_idx, layout,
-                                                    loss),
-                            self.tol, self.n_iter_no_change,
-                        )
-                result = fit_scipy(
-                    make_objective(train_idx), theta, self.solver, max_iter=self.max_iter,
-                    max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
-                    on_iteration=bridge, validation=monitor,
-                )
-        self._store(result, layout, continuing, incremental)
+            result = train(
+                seqs, y, sample_weight, network, self._make_loss(),
+                TrainConfig.from_params(self.get_params(deep=False)), theta, rng,
+                score=self._validation_score, incremental=incremental, optimizer=optimizer,
+                history=self.loss_curve_ if incremental and continuing else None,
+                first_iteration=self.n_iter_ if continuing else 0,
+                samples_seen=self.t_ if continuing else 0,
+                stratify=self._stratify(y), on_iteration=bridge,
+            )
+        self._store(result, network, continuing, incremental)
         if bridge is not None:
             bridge.close()
             bridge.context.call_on_fit_task_end(
@@ -392,58 +352,11 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
             )
         return self
 
-    def _check_split(self, train_idx, val_idx, n):
-        if len(train_idx) == 0 or len(val_idx) == 0:
-            raise ValueError(
-                f"early_stopping with validation_fraction={self.validation_fraction} "
-                f"leaves no training or no validation sequences out of {n}."
-            )
-
-    def _validation_scorer(self, seqs, y, sample_weight, val_idx, layout, loss):
-        """theta -> the early-stopping score (R^2 or accuracy) on sequences ``val_idx``."""
-        val_seqs = seqs.take(val_idx)
-        y_val, w_val = y[val_idx], sample_weight[val_idx]
-
-        def validation_score(theta):
-            logits = predict_logits(theta, layout, val_seqs, self.activation)
-            return self._validation_score(y_val, loss.predict(logits), w_val)
-
-        return validation_score
-
-    def _fit_iterative(self, seqs, y, sample_weight, theta, make_objective, all_idx,
-                       layout, loss, rng, continuing, incremental, bridge, early):
-        validation_score = None
-        train_idx = all_idx
-        if early:
-            train_idx, val_idx = train_test_split(
-                all_idx, test_size=self.validation_fraction, random_state=rng,
-                stratify=self._stratify(y),
-            )
-            self._check_split(train_idx, val_idx, len(all_idx))
-            train_idx = np.sort(train_idx)
-            validation_score = self._validation_scorer(
-                seqs, y, sample_weight, val_idx, layout, loss)
-
-        # partial_fit carries the optimizer's state (momentum, Adam moments) from
-        # call to call; warm_start, like scikit-learn's MLP, starts a new one.
-        # A copy: the steps of a call that then diverges must not reach the model.
-        optimizer = (copy.deepcopy(getattr(self, "_optimizer", None))
-                     if incremental and continuing else None)
-        return fit_iterative(
-            make_objective, train_idx, theta, self, rng,
-            optimizer=optimizer,
-            validation_score=validation_score,
-            max_iter=1 if incremental else None,
-            first_iteration=self.n_iter_ if continuing else 0,
-            samples_seen=self.t_ if continuing else 0,
-            on_iteration=bridge,
-        )
-
-    def _store(self, result, layout, continuing, incremental):
-        for name, value in zip(ATTRIBUTE_NAMES, layout.unpack(result.theta)):
-            setattr(self, name, np.array(value))
-        self.n_outputs_ = layout.n_outputs
-        self.n_step_features_ = layout.n_step_features
+    def _store(self, result, network, continuing, incremental):
+        for name, value in network.attributes(result.theta).items():
+            setattr(self, name, value)
+        self.n_outputs_ = network.n_outputs
+        self.n_step_features_ = network.n_step_features
         self.loss_ = float(result.loss)
         previous_curve = list(self.loss_curve_) if continuing else []
         self.loss_curve_ = previous_curve + [float(v) for v in result.loss_curve]
@@ -518,12 +431,12 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         check_is_fitted(self)
         seqs = validate_sequences(self, X, reset=False, step_feature_names=True)
         self._check_step_features(seqs)
-        dtype = np.result_type(seqs.dtype, self.recurrent_weights_.dtype)
+        dtype = np.result_type(seqs.dtype, self.output_weights_.dtype)
         if seqs.dtype != dtype:
             seqs = type(seqs)(seqs.data.astype(dtype), seqs.lengths, seqs.form)
-        layout = self._layout(self.n_step_features_, self.n_outputs_)
-        theta = self._theta_from_attributes(layout, dtype)
-        raw = predict_logits(theta, layout, seqs, self.activation)
+        network = self._network(self.n_step_features_, self.n_outputs_)
+        theta = network.pack_attributes(self._fitted_attributes(), dtype)
+        raw = predict_logits(theta, network, seqs)
         if not np.isfinite(raw).all():
             i = int(np.flatnonzero(~np.isfinite(raw).all(axis=1))[0])
             raise ValueError(

@@ -2,7 +2,7 @@
 
 A loss sees the output pre-activation (the logits) z_o = a_T W_ya + b_y of each
 sample and returns l_i and dl_i/dz_o. The training objective
-(``_training.Objective``) weights and normalises them::
+(``_objective.Objective``) weights and normalises them::
 
     J = sum_i w_i l_i / sum_i w_i + 0.5 alpha ||W||^2 / sum_i w_i
 
@@ -20,7 +20,7 @@ classifier) belongs to the loss, so the recurrence and its gradient
 import numpy as np
 from scipy.special import expit, log_softmax, softmax
 
-from ._activations import ACTIVATIONS, DERIVATIVES
+from ._activations import ACTIVATIONS
 
 
 class SquaredLoss:
@@ -35,7 +35,7 @@ class SquaredLoss:
 
     def predict(self, Zo):
         """O = g(z_o), in place."""
-        return ACTIVATIONS[self.output_activation](Zo, out=Zo)
+        return ACTIVATIONS[self.output_activation].apply(Zo, out=Zo)
 
     def loss_grad(self, Zo, y, sample_weight):
         """Weighted loss sum and w_i dl_i/dz_o.
@@ -52,13 +52,17 @@ class SquaredLoss:
         loss : float
             sum_i w_i l_i
         dZo : ndarray of shape (n, n_outputs)
-            w_i (O_i - y_i) * g'(z_o), in the memory of ``Zo``.
+            w_i (O_i - y_i) * g'(z_o).
         """
         O = self.predict(Zo)
         resid = np.subtract(O, y)
         loss = 0.5 * float(sample_weight @ np.einsum("ij,ij->i", resid, resid))
         resid *= sample_weight[:, None]
-        return loss, DERIVATIVES[self.output_activation](O, resid, out=O)
+        if self.output_activation == "identity":
+            return loss, resid
+        # w_i (O_i - y_i) * g'(z_o), with g' from the outputs O = g(z_o).
+        slope = ACTIVATIONS[self.output_activation].slope(O, out=np.empty_like(O))
+        return loss, np.multiply(resid, slope, out=slope)
 
 
 class LogLoss:

@@ -118,6 +118,8 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
         n_hidden=16,
         *,
         activation="tanh",
+        bidirectional=False,
+        readout="last",
         output_activation="identity",
         solver="lbfgs",
         alpha=10.0,
@@ -145,7 +147,8 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
         track_gradients=False,
     ):
         super().__init__(
-            n_hidden=n_hidden, activation=activation, solver=solver, alpha=alpha,
+            n_hidden=n_hidden, activation=activation, bidirectional=bidirectional,
+            readout=readout, solver=solver, alpha=alpha,
             batch_size=batch_size, learning_rate=learning_rate,
             learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
             shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,

@@ -755,9 +755,20 @@ class PackedBatch:
     key : hashable
         Equal for batches of the same shape (``batch_sizes``), whose per-step
         views of the engine's buffers are then the same (``Workspace.plan``).
+    rows : ndarray of shape (total_steps,) or None
+        Row of the source ``SequenceData.data`` held by each packed row (per-step
+        targets are gathered with it, per-step predictions scattered back).
+    lengths : ndarray of shape (n_sequences,)
+        T_j of each sorted sequence (non-increasing).
+    row_sequence, row_step : ndarray of shape (total_steps,)
+        The sorted sequence j and the step t (0-based) of each packed row.
+    reverse : ndarray of shape (total_steps,)
+        The packed row of step T_j - 1 - t of the same sequence, for every row
+        (t, j): the packing of the time-reversed sequences, each reversed
+        within its own length. It is its own inverse.
     """
 
-    def __init__(self, X1, batch_sizes, order, last, prev, offsets=None):
+    def __init__(self, X1, batch_sizes, order, last, prev, offsets=None, rows=None):
         self.X1 = X1
         self.X = X1[:, :-1]
         self.batch_sizes = batch_sizes
@@ -767,8 +778,36 @@ class PackedBatch:
         self.order = order
         self.last = last
         self.prev = prev
+        self.rows = rows
         B, T = len(order), len(batch_sizes)
         self.key = ("equal", B, T) if isinstance(prev, slice) else batch_sizes.tobytes()
+        self.equal_lengths = isinstance(prev, slice)
+        # Row j runs for L_j = #{t : n_t > j} steps (rows are sorted by length).
+        self.lengths = np.searchsorted(-batch_sizes, -np.arange(B), side="left")
+        self._index = {}
+
+    def _indices(self):
+        if not self._index:
+            sizes = self.batch_sizes
+            step = np.repeat(np.arange(len(sizes)), sizes)
+            seq = np.arange(self.n_rows) - np.repeat(self.offsets[:-1], sizes)
+            self._index.update(
+                row_step=step, row_sequence=seq,
+                reverse=self.offsets[self.lengths[seq] - 1 - step] + seq,
+            )
+        return self._index
+
+    @property
+    def row_step(self):
+        return self._indices()["row_step"]
+
+    @property
+    def row_sequence(self):
+        return self._indices()["row_sequence"]
+
+    @property
+    def reverse(self):
+        return self._indices()["reverse"]
 
     @property
     def n_rows(self):
@@ -829,4 +868,4 @@ def pack(seqs, indices=None):
     X1 = np.empty((len(rows), D + 1), dtype=seqs.dtype)
     np.take(seqs.data, rows, axis=0, out=X1[:, :D])
     X1[:, D] = 1
-    return PackedBatch(X1, batch_sizes.astype(np.int64), order, last, prev, offsets)
+    return PackedBatch(X1, batch_sizes.astype(np.int64), order, last, prev, offsets, rows)

@@ -1,31 +1,35 @@
-"""Training: the objective J(theta), the scipy.optimize adapter and the mini-batch loop.
+"""Training: the scipy.optimize adapter, the mini-batch loop, and the one entry point.
 
-The objective, for sequences i with targets y_i, sample weights w_i and the
-per-sample loss l_i of ``_losses``::
-
-    J(theta) = sum_i w_i l_i / sum_i w_i + 0.5 alpha (||W_ax||^2 + ||W_aa||^2 + ||W_ya||^2) / sum_i w_i
-
-Over a full batch the sum is accumulated over chunks of sequences (sorted by
-length, so each chunk holds sequences of similar length), which bounds the
-memory of the hidden-state cache by a chunk whatever the number of sequences.
+:func:`train` takes validated data, a :class:`Network`, a loss and a
+:class:`TrainConfig`, and returns a :class:`TrainResult`: it puts a
+full-batch training set in canonical order, holds sequences out for early
+stopping, and runs the solver. The objective J is ``_objective``'s; what a
+fit watches (divergence, the data's scale, gradient norms) is
+``_diagnostics``'s.
 """
 
-import math
+import copy
 import time
 import warnings
+from dataclasses import dataclass, fields
 
 import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 
-from ._losses import SquaredLoss
+from ._canonical import canonical_order, content_split
+from ._diagnostics import (
+    _SCIPY_REMEDIES,
+    DivergenceGuard,
+    GradientTracker,
+    ScaleCheck,
+    _diverged,
+    _not_converged,
+)
+from ._objective import Objective, predict_logits
 from ._optimizers import SGD, Adam
-from ._rnn import Workspace, backward, forward
-from ._sequences import pack
-
-# Rows (sequence steps) of one chunk: the hidden-state cache of a chunk then
-# takes about this many bytes per buffer, whatever n_samples is.
-_CHUNK_BYTES = 64 << 20
+from ._rnn import Workspace
 
 # L-BFGS-B's relative-reduction stop, made negligible so that tol (the
 # projected-gradient bound) decides, as in scikit-learn's LogisticRegression.
@@ -35,226 +39,159 @@ SCIPY_METHODS = ("L-BFGS-B", "BFGS", "CG", "Newton-CG", "TNC", "SLSQP", "trust-c
 ITERATIVE_SOLVERS = ("gd", "sgd", "adam")
 SOLVERS = ("lbfgs",) + SCIPY_METHODS + ITERATIVE_SOLVERS
 
-
-def chunk_rows(n_hidden, dtype):
-    return max(1, _CHUNK_BYTES // (max(n_hidden, 1) * np.dtype(dtype).itemsize))
-
-
-def _split_by_steps(indices, lengths, max_rows):
-    """Split ``indices`` (in order) into runs whose total steps stay under ``max_rows``."""
-    ends = np.cumsum(lengths[indices])
-    if len(ends) and ends[-1] <= max_rows:
-        return [indices]  # the common case of a mini-batch
-    bounds = [0]
-    while bounds[-1] < len(indices):
-        start_rows = ends[bounds[-1] - 1] if bounds[-1] else 0
-        # At least one sequence per chunk, however long.
-        stop = int(np.searchsorted(ends, start_rows + max_rows, side="right"))
-        bounds.append(max(stop, bounds[-1] + 1))
-    return [indices[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
+# early_stopping='auto' holds sequences out of training sets of at least this
+# many distinct sequences, where a tenth is enough to judge a fit by.
+AUTO_EARLY_STOPPING_MIN = 1000
 
 
-class Objective:
-    """J(theta) and dJ/dtheta over a fixed set of sequences.
+@dataclass
+class TrainConfig:
+    """The settings training reads: the estimator's training parameters, nothing else."""
+
+    solver: str = "lbfgs"
+    alpha: float = 1e-4
+    batch_size: object = "auto"
+    learning_rate: str = "constant"
+    learning_rate_init: float = 1e-3
+    power_t: float = 0.5
+    max_iter: int = 200
+    shuffle: bool = True
+    tol: float = 1e-4
+    verbose: bool = False
+    momentum: float = 0.9
+    nesterovs_momentum: bool = True
+    early_stopping: object = "auto"
+    validation_fraction: float = 0.1
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-8
+    n_iter_no_change: int = 10
+    max_fun: int = 15000
+    clip_norm: object = None
+    clip_value: object = None
+    track_gradients: bool = False
+
+    @classmethod
+    def from_params(cls, params):
+        """The config of an estimator's ``get_params()`` (other keys are ignored)."""
+        return cls(**{f.name: params[f.name] for f in fields(cls) if f.name in params})
+
+
+def train(seqs, y, sample_weight, network, loss, config, theta, rng, *, score,
+          incremental=False, optimizer=None, history=None, first_iteration=0,
+          samples_seen=0, stratify=None, on_iteration=None):
+    """Fit ``network``'s weights, starting from ``theta``, on validated data.
 
     Parameters
     ----------
     seqs : SequenceData
-    y : ndarray of shape (n_samples, n_outputs)
+    y : ndarray of shape (n_samples, n_outputs) or SequenceData
+        Targets as the loss expects them (per-step targets for one output per step).
     sample_weight : ndarray of shape (n_samples,)
-    indices : ndarray of int
-        The sequences of ``seqs`` this objective sums over.
-    layout : ParamLayout
-    activation : str
+    network : Network
     loss : loss object of ``_losses``
-    alpha : float
-    ws : Workspace
-    """
-
-    def __init__(self, seqs, y, sample_weight, indices, layout, activation, loss, alpha, ws,
-                 track_gradients=False):
-        self.layout = layout
-        self.activation = activation
-        self.loss = loss
-        self.alpha = alpha
-        self.ws = ws
-        self.dtype = seqs.dtype
-        self.sum_w = float(sample_weight[indices].sum())
-        indices = np.asarray(indices)
-        by_length = indices[np.argsort(-seqs.lengths[indices], kind="stable")]
-        max_rows = chunk_rows(layout.n_hidden, self.dtype)
-        self.chunks = []
-        for idx in _split_by_steps(by_length, seqs.lengths, max_rows):
-            batch = pack(seqs, idx)
-            rows = idx[batch.order]
-            self.chunks.append((batch, y[rows], sample_weight[rows]))
-        # One mask per fit, not per mini-batch (make_objective runs per batch).
-        key = ("penalty", layout.shapes, np.dtype(self.dtype))
-        if key not in ws.memo:
-            ws.memo[key] = layout.penalty_mask(self.dtype)
-        self.penalty = ws.memo[key]
-        self._chunk_grad = np.empty(layout.size, dtype=self.dtype) if len(self.chunks) > 1 else None
-        self._zero_loss = None
-        # Gradient diagnostics: sum over sequences of ||dJ_i/da_{T_i - d}||^2 per
-        # distance d (J_i = w_i l_i), refreshed by every call; and how many
-        # sequences reach back d steps.
-        self.e_sq = None
-        if track_gradients:
-            max_len = int(seqs.lengths[indices].max())
-            self.e_sq = np.zeros(max_len)
-            self.e_count = np.bincount(seqs.lengths[indices] - 1, minlength=max_len)[::-1].cumsum()[::-1]
-
-    def __call__(self, theta, grad):
-        """Return J(theta) and write dJ/dtheta into ``grad`` (same dtype as theta)."""
-        params = self.layout.unpack(theta)
-        target = grad if self._chunk_grad is None else self._chunk_grad
-        grads = self.layout.unpack(target)
-        total = 0.0
-        e_sq = self.e_sq
-        if e_sq is not None:
-            e_sq[:] = 0
-        for k, (batch, y, w) in enumerate(self.chunks):
-            A, a_T = forward(params, batch, self.activation, self.ws)
-            Zo = output_logits(params, a_T, self.ws)
-            value, dZo = self.loss.loss_grad(Zo, y, w)
-            total += value
-            backward(params, batch, A, a_T, dZo, self.activation, grads, self.ws, e_sq)
-            if self._chunk_grad is not None:
-                if k == 0:
-                    grad[...] = target
-                else:
-                    grad += target
-        scale = 1.0 / self.sum_w
-        grad *= scale
-        if not self.alpha:
-            return scale * total
-        penalised = theta * self.penalty
-        grad += (self.alpha * scale) * penalised
-        return scale * (total + 0.5 * self.alpha * float(penalised @ penalised))
-
-    def zero_loss(self):
-        """The data term of J for all-zero logits: a trivial predictor, no RNN pass."""
-        if self._zero_loss is None:
-            total = 0.0
-            for _, y, w in self.chunks:
-                total += self.loss.loss_grad(np.zeros(y.shape, dtype=self.dtype), y, w)[0]
-            self._zero_loss = total / self.sum_w if self.sum_w > 0 else 0.0
-        return self._zero_loss
-
-
-def output_logits(params, a_T, ws):
-    """z_o = a_T W_ya + b_y, in a workspace buffer (the loss applies g or the link)."""
-    W_ya, b_y = params[3], params[4]
-    Zo = ws.get("Zo", (a_T.shape[0], W_ya.shape[1]), a_T.dtype)
-    np.matmul(a_T, W_ya, out=Zo)
-    Zo += b_y
-    return Zo
-
-
-def predict_logits(theta, layout, seqs, activation, ws=None):
-    """Logits z_o for every sequence of ``seqs``, shape (n_samples, n_outputs).
-
-    The caller's loss turns them into predictions (``loss.predict``).
-
-    Runs the forward pass without a hidden-state cache, chunk by chunk in the
-    order of ``seqs``.
-    """
-    ws = Workspace() if ws is None else ws
-    params = layout.unpack(theta)
-    out = np.empty((len(seqs), layout.n_outputs), dtype=seqs.dtype)
-    max_rows = 16 * chunk_rows(layout.n_hidden, seqs.dtype)
-    for idx in _split_by_steps(np.arange(len(seqs)), seqs.lengths, max_rows):
-        batch = pack(seqs, idx)
-        _, a_T = forward(params, batch, activation, ws, cache=False)
-        out[idx[batch.order]] = output_logits(params, a_T[: len(idx)], ws)
-    return out
-
-
-def canonical_order(seqs, y, sample_weight):
-    """The full-batch training set in a canonical form: the same J, summed the same way.
-
-    J depends only on the multiset of (sequence, target, weight), but floating
-    point sums depend on their order, and non-convex training amplifies a
-    last-bit difference into a different model within a few dozen iterations.
-    So the full-batch objective sums in an order fixed by the data alone:
-    zero-weight sequences are left out, identical (sequence, target) pairs are
-    merged into one carrying the sum of their weights, and the rest are sorted
-    by length, then by a hash of their content. The fitted model is then exactly
-    the same whatever the order of the training sequences, and a weight of k is
-    exactly k repetitions.
-
-    Nothing is copied: the result is an index and a weight vector.
+    config : TrainConfig
+    theta : ndarray
+        Start point (a fresh initialisation, or the weights a fit continues from).
+    rng : numpy.random.RandomState
+        Shuffles mini-batches and draws their early-stopping split.
+    score : callable
+        (y_true, prediction, sample_weight) -> the early-stopping score,
+        higher is better (R^2 or accuracy).
+    incremental : bool
+        One epoch of a partial_fit call (no early stopping).
+    optimizer : SGD or Adam, optional
+        The optimizer state a partial_fit call continues.
+    history : list of float, optional
+        The loss curve of the run a partial_fit call continues.
+    first_iteration, samples_seen : int
+        Counters carried over from earlier calls (partial_fit, warm_start).
+    stratify : ndarray, optional
+        Labels to stratify the early-stopping split by (classifiers).
+    on_iteration : callable, optional
+        theta -> bool after each iteration; True stops training.
 
     Returns
     -------
-    indices : ndarray of int
-        One sequence per distinct (sequence, target), in canonical order.
-    weight : ndarray of shape (n_samples,)
-        ``sample_weight`` with each group's total on its representative.
+    TrainResult
     """
-    kept = np.flatnonzero(sample_weight > 0)
-    lengths = seqs.lengths
-    h_x = _content_hashes(seqs.data, lengths, seqs.starts)
-    h_y = _content_hashes(y, np.ones(len(y), dtype=np.int64), np.arange(len(y)))
-    order = kept[np.lexsort((h_y[kept], h_x[kept], -lengths[kept]))]
-    keys = np.stack([lengths[order].astype(np.uint64), h_x[order], h_y[order]], axis=1)
-    new_group = np.ones(len(order), dtype=bool)
-    new_group[1:] = (keys[1:] != keys[:-1]).any(axis=1)
-    # Matching hashes are checked for real equality; a (vanishingly rare)
-    # collision just stays a group of its own.
-    for j in np.flatnonzero(~new_group):
-        a, b = order[j - 1], order[j]
-        if not (np.array_equal(seqs.sequence(a), seqs.sequence(b)) and np.array_equal(y[a], y[b])):
-            new_group[j] = True
-    first_of_group = np.maximum.accumulate(np.where(new_group, np.arange(len(order)), 0))
-    weight = np.zeros_like(sample_weight)
-    np.add.at(weight, order[first_of_group], sample_weight[order])
-    return order[new_group], weight
+    auto = isinstance(config.early_stopping, str)  # 'auto'
+    early = not incremental and (
+        config.solver not in ITERATIVE_SOLVERS if auto else bool(config.early_stopping)
+    )
+    full_batch = config.solver not in ITERATIVE_SOLVERS or (config.solver == "gd" and not early)
+    all_idx = np.arange(len(seqs))
+    if full_batch and not incremental:
+        all_idx, sample_weight = canonical_order(seqs, y, sample_weight)
+    if auto and len(all_idx) < AUTO_EARLY_STOPPING_MIN:
+        # Small sets: a held-out tenth is too few sequences to judge by, and
+        # the penalty alpha already keeps the fit from the noise.
+        early = False
+    ws = Workspace()
+
+    def make_objective(indices):
+        return Objective(seqs, y, sample_weight, indices, network, loss, config.alpha, ws,
+                         track_gradients=config.track_gradients)
+
+    def validation_scorer(val_idx):
+        val_seqs = seqs.take(val_idx)
+        y_val = y.take(val_idx) if hasattr(y, "lengths") else y[val_idx]
+        w_val = sample_weight[val_idx]
+
+        def validation_score(theta):
+            prediction = loss.predict(predict_logits(theta, network, val_seqs))
+            return score(y_val, prediction, w_val)
+
+        return validation_score
+
+    if config.solver in ITERATIVE_SOLVERS:
+        validation_score, train_idx = None, all_idx
+        if early:
+            train_idx, val_idx = train_test_split(
+                all_idx, test_size=config.validation_fraction, random_state=rng,
+                stratify=None if stratify is None else stratify[all_idx],
+            )
+            _check_split(config, train_idx, val_idx, len(all_idx))
+            train_idx = np.sort(train_idx)
+            validation_score = validation_scorer(val_idx)
+        return fit_iterative(
+            make_objective, train_idx, theta, config, rng,
+            optimizer=optimizer, history_start=history[0] if history else None,
+            validation_score=validation_score,
+            max_iter=1 if incremental else None,
+            first_iteration=first_iteration, samples_seen=samples_seen,
+            on_iteration=on_iteration,
+        )
+    if config.clip_norm is not None or config.clip_value is not None:
+        warnings.warn(
+            f"clip_norm and clip_value apply to the 'gd', 'sgd' and 'adam' "
+            f"solvers; solver={config.solver!r} ignores them.", UserWarning,
+        )
+    train_idx, monitor = all_idx, None
+    if early:
+        # Held out by content, so that the fit stays a function of the
+        # data: order-free, and a weight of k is k copies.
+        train_idx, val_idx = content_split(seqs, y, all_idx, config.validation_fraction, stratify)
+        if auto and len(val_idx) == 0:
+            # Every class too small to lend a sequence: train on all.
+            train_idx = all_idx
+        else:
+            _check_split(config, train_idx, val_idx, len(all_idx))
+            monitor = ValidationMonitor(validation_scorer(val_idx), config.tol,
+                                        config.n_iter_no_change)
+    return fit_scipy(
+        make_objective(train_idx), theta, config.solver, max_iter=config.max_iter,
+        max_fun=config.max_fun, tol=config.tol, verbose=config.verbose,
+        on_iteration=on_iteration, validation=monitor,
+    )
 
 
-_HASH_CHUNK_ROWS = 1 << 20
-
-
-def _content_hashes(data, lengths, starts):
-    """A 64-bit hash of each sequence's bits and length, vectorised, in bounded memory.
-
-    Each value's bit pattern is multiplied by a pseudo-random odd constant of
-    its (step, feature) position and the products are summed modulo 2^64, then
-    mixed; equal sequences get equal hashes, and callers check equality where
-    hashes match.
-    """
-    data = np.ascontiguousarray(data)
-    n_cols = data.shape[1] if data.ndim == 2 else 1
-    bits = data.view(np.uint64 if data.dtype.itemsize == 8 else np.uint32).reshape(len(data), -1)
-    out = np.empty(len(lengths), dtype=np.uint64)
-    ends = np.cumsum(lengths)
-    n, i = len(lengths), 0
-    with np.errstate(over="ignore"):
-        while i < n:
-            # Whole sequences, about _HASH_CHUNK_ROWS rows at a time.
-            done = int(ends[i - 1]) if i else 0
-            j = max(int(np.searchsorted(ends, done + _HASH_CHUNK_ROWS, side="right")), i + 1)
-            lo, hi = int(starts[i]), int(ends[j - 1])
-            rel = (starts[i:j] - lo).astype(np.intp)
-            step = np.arange(hi - lo, dtype=np.uint64) - np.repeat(rel.astype(np.uint64), lengths[i:j])
-            position = step[:, None] * np.uint64(n_cols) + np.arange(n_cols, dtype=np.uint64)
-            terms = bits[lo:hi].astype(np.uint64) * (_mix(position) | np.uint64(1))
-            out[i:j] = np.add.reduceat(terms.sum(axis=1, dtype=np.uint64), rel)
-            i = j
-        return _mix(out ^ lengths.astype(np.uint64))
-
-
-def _mix(x):
-    """splitmix64's finaliser: a bijective scramble of 64-bit integers."""
-    x = np.asarray(x, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
-
-
-# ---------------------------------------------------------------------------
-# Results and divergence
+def _check_split(config, train_idx, val_idx, n):
+    if len(train_idx) == 0 or len(val_idx) == 0:
+        raise ValueError(
+            f"early_stopping with validation_fraction={config.validation_fraction} "
+            f"leaves no training or no validation sequences out of {n}."
+        )
 
 
 class TrainResult:
@@ -275,232 +212,6 @@ class TrainResult:
         # True when X or a regression y was found far from unit scale (a
         # DataScaleWarning was issued): the likely reason for a poor fit.
         self.unscaled = False
-
-
-class GradientTracker:
-    """Per-iteration RMS over sequences of ||dJ_i/da_{T_i - d}|| for each distance d."""
-
-    def __init__(self):
-        self.e_sq = np.zeros(0)
-        self.count = np.zeros(0)
-
-    def add(self, objective):
-        n = len(objective.e_sq)
-        if n > len(self.e_sq):
-            self.e_sq = np.pad(self.e_sq, (0, n - len(self.e_sq)))
-            self.count = np.pad(self.count, (0, n - len(self.count)))
-        self.e_sq[:n] += objective.e_sq
-        self.count[:n] += objective.e_count
-
-    def record(self, result):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            result.gradient_norms.append(np.sqrt(self.e_sq / self.count))
-        self.e_sq[:] = 0
-        self.count[:] = 0
-
-
-def gradient_norm_array(rows):
-    """Stack per-iteration rows of different lengths, NaN-padded on the right."""
-    if not rows:
-        return np.zeros((0, 0))
-    width = max(len(r) for r in rows)
-    out = np.full((len(rows), width), np.nan)
-    for k, r in enumerate(rows):
-        out[k, : len(r)] = r
-    return out
-
-
-_SCALE_FIX = "SequenceScaler in a Pipeline, TransformedTargetRegressor for y"
-_REMEDIES = (f"Lower learning_rate_init, set clip_norm (e.g. 1.0), or scale X and y "
-             f"(e.g. {_SCALE_FIX}).")
-_SCIPY_REMEDIES = f"Scale X and y (e.g. {_SCALE_FIX}), increase alpha, or increase max_iter."
-
-
-def _diverged(iteration, what, remedies=_REMEDIES):
-    return ValueError(f"Training diverged at iteration {iteration}: {what} is not finite. {remedies}")
-
-
-# A loss this many times its reference ends training. A diverging run
-# multiplies its loss by orders of magnitude per iteration and crosses this
-# within a few, while legitimate training stays well below: on standardised
-# data even Adam at learning_rate_init=0.3 with one-sequence batches peaks at
-# a few tens of times the reference.
-_DIVERGENCE_FACTOR = 1e3
-
-
-class DivergenceGuard:
-    """The divergence rule of one training call.
-
-    Training has diverged when a loss exceeds ``_DIVERGENCE_FACTOR`` times the
-    largest of: the loss at the start of training, the loss of all-zero logits
-    on the same sequences, and 1. The zero-logit loss keeps a fit continued
-    from a near-perfect model from reading ordinary noise as growth; the floor
-    of 1 does the same for targets near zero.
-
-    Parameters
-    ----------
-    start : float, optional
-        The loss at the start of the training run this call continues (a
-        partial_fit call): growth spread over many calls, one epoch each, is
-        then measured from the same point. By default the first loss checked.
-    remedies : str
-        The advice ending the error message.
-    """
-
-    def __init__(self, start=None, remedies=_REMEDIES):
-        self.start = start
-        self.remedies = remedies
-
-    def check(self, loss, objective, iteration):
-        """Raise ValueError if ``loss`` (of ``objective``, at ``iteration``) has grown too far."""
-        if self.start is None:
-            self.start = loss
-        start = self.start if math.isfinite(self.start) else 0.0
-        limit = _DIVERGENCE_FACTOR * max(start, 1.0)
-        if loss <= limit:  # the usual case, decided without the zero-logit loss
-            return
-        limit = max(limit, _DIVERGENCE_FACTOR * objective.zero_loss())
-        if loss > limit:
-            raise ValueError(
-                f"Training diverged at iteration {iteration}: the loss grew from "
-                f"{self.start:.4g} at the start of training to {loss:.4g}, above the limit "
-                f"of {limit:.4g} ({_DIVERGENCE_FACTOR:g} times the largest of the starting "
-                f"loss, the loss of predicting zero, and 1). {self.remedies}"
-            )
-
-
-# ---------------------------------------------------------------------------
-# Data scale
-
-
-class DataScaleWarning(UserWarning):
-    """Training data far from unit scale: scale X and y for the network to fit well.
-
-    A tanh or logistic network saturates on large inputs, and targets far from
-    unit scale need large output weights that the penalty and the solvers'
-    tolerances work against; the fit then often predicts nearly a constant.
-    """
-
-
-# A step feature or a regression output is far from unit scale when its mean
-# or standard deviation exceeds _SCALE_HIGH in absolute value, or when its
-# (non-zero) standard deviation is below _SCALE_LOW. The upper bound is where
-# fits start to degrade; the lower one is where they fail outright (a loss
-# too small for the solvers' absolute tolerances), and it leaves daily returns
-# (standard deviation about 0.01) alone.
-_SCALE_HIGH = 10.0
-_SCALE_LOW = 1e-3
-
-# A regression fit whose training loss is above (1 - _BARELY_FITTED) times the
-# loss of the best constant prediction has learnt almost nothing beyond the mean.
-_BARELY_FITTED = 1e-3
-
-
-class _Moments:
-    """Weighted mean and variance per column, merged chunk by chunk (Chan et al.)."""
-
-    def __init__(self):
-        self.weight = 0.0
-        self.mean = None
-        self.m2 = None
-
-    def add(self, values, weights=None):
-        values = np.asarray(values, dtype=np.float64)
-        if weights is None:
-            weight = float(len(values))
-            if not weight:
-                return
-            mean = values.mean(axis=0)
-            m2 = ((values - mean) ** 2).sum(axis=0)
-        else:
-            weights = np.asarray(weights, dtype=np.float64)
-            weight = float(weights.sum())
-            if not weight > 0:
-                return
-            mean = weights @ values / weight
-            m2 = weights @ (values - mean) ** 2
-        if self.mean is None:
-            self.weight, self.mean, self.m2 = weight, mean, m2
-            return
-        total = self.weight + weight
-        delta = mean - self.mean
-        self.mean = self.mean + delta * (weight / total)
-        self.m2 = self.m2 + m2 + delta**2 * (self.weight * weight / total)
-        self.weight = total
-
-    def std(self):
-        return np.sqrt(self.m2 / self.weight)
-
-
-def _off_scale(moments):
-    """(column, mean, std) of the column furthest from unit scale, or None."""
-    if moments.mean is None:
-        return None
-    mean, std = np.abs(moments.mean), moments.std()
-    # How far each column is beyond the bounds, as a factor (> 1: off scale).
-    excess = np.maximum(
-        np.maximum(mean, std) / _SCALE_HIGH,
-        np.where(std > 0, _SCALE_LOW / np.where(std > 0, std, 1.0), 0.0),
-    )
-    k = int(np.argmax(excess))
-    if not excess[k] > 1:
-        return None
-    return k, float(moments.mean[k]), float(std[k])
-
-
-class ScaleCheck:
-    """Mean and spread of the step features and (regression) targets a fit trains on.
-
-    Gathered from the objectives' packed chunks as training meets them (one
-    pass over the data, no RNN pass); ``report`` then warns when X or y is far
-    from unit scale.
-    """
-
-    def __init__(self, loss):
-        self.x = _Moments()
-        # Only a squared loss makes the scale of y matter; class labels have none.
-        self.y = _Moments() if isinstance(loss, SquaredLoss) else None
-
-    def add(self, objective):
-        for batch, y, w in objective.chunks:
-            self.x.add(batch.X)
-            if self.y is not None:
-                self.y.add(y, w)
-
-    def report(self, loss):
-        """Warn (DataScaleWarning) if X or y is far from unit scale; return whether it is.
-
-        ``loss`` is the final training objective: with a regression target it
-        tells whether the fit explains anything beyond the mean of y.
-        """
-        x_off = _off_scale(self.x)
-        y_off = None if self.y is None else _off_scale(self.y)
-        if x_off is None and y_off is None:
-            return False
-        found, fixes = [], []
-        if y_off is not None:
-            k, mean, std = y_off
-            found.append(f"y has mean {mean:.4g} and standard deviation {std:.4g}"
-                         + (f" (output {k})" if len(self.y.mean) > 1 else ""))
-            fixes.append("y with TransformedTargetRegressor(regressor=..., "
-                         "transformer=StandardScaler())")
-        if x_off is not None:
-            k, mean, std = x_off
-            found.append(f"X has mean {mean:.4g} and standard deviation {std:.4g}"
-                         + (f" (step feature {k})" if len(self.x.mean) > 1 else ""))
-            fixes.append("X with SequenceScaler (sklearn_simplernn.preprocessing) in a "
-                         "Pipeline: make_pipeline(SequenceScaler(), model)")
-        message = (" and ".join(found) + f": far from unit scale (a mean or standard "
-                   f"deviation beyond {_SCALE_HIGH:g}, or a standard deviation below "
-                   f"{_SCALE_LOW:g}), which saturates the network or slows its training.")
-        if self.y is not None and self.y.mean is not None:
-            constant = 0.5 * float(np.sum(self.y.m2)) / self.y.weight
-            if constant > 0 and loss > (1 - _BARELY_FITTED) * constant:
-                message += (f" This fit explains almost nothing beyond the mean of y "
-                            f"(training R^2 = {1 - loss / constant:.3g}).")
-        message += " Standardise " + " and ".join(fixes) + "."
-        warnings.warn(message, DataScaleWarning)
-        return True
 
 
 # ---------------------------------------------------------------------------
@@ -678,66 +389,6 @@ class ValidationMonitor:
         return self._no_improvement > self.n_iter_no_change
 
 
-def content_split(seqs, y, indices, fraction, labels=None):
-    """Split ``indices`` into training and validation sequences by their content alone.
-
-    Each (sequence, target) gets a 64-bit hash of its values; within each
-    group of ``labels`` (the classes, for a stratified split; one group
-    otherwise) the ``round(fraction * size)`` sequences with the smallest
-    hashes are held out. The split is thus a function of the data, not of
-    their order or of a random state: with duplicates merged into weights
-    (:func:`canonical_order`), a sample weight of k still gives exactly the
-    model that k copies give. A group too small to lend a sequence stays
-    whole in training.
-
-    Returns
-    -------
-    train, validation : ndarray of int
-        Subsets of ``indices``, each in the order of ``indices``.
-    """
-    indices = np.asarray(indices)
-    h_x = _content_hashes(seqs.data, seqs.lengths, seqs.starts)[indices]
-    h_y = _content_hashes(y, np.ones(len(y), dtype=np.int64), np.arange(len(y)))[indices]
-    with np.errstate(over="ignore"):
-        h = _mix(h_x ^ (h_y * np.uint64(0x9E3779B97F4A7C15)))
-    groups = np.zeros(len(indices), dtype=np.int64) if labels is None else np.asarray(labels)[indices]
-    held_out = np.zeros(len(indices), dtype=bool)
-    for g in np.unique(groups):
-        members = np.flatnonzero(groups == g)
-        n_val = int(round(fraction * len(members)))
-        if 0 < n_val < len(members):
-            held_out[members[np.argsort(h[members], kind="stable")[:n_val]]] = True
-    return indices[~held_out], indices[held_out]
-
-
-def _not_converged(method, opt, n_iter, max_iter, max_fun, tol, unscaled):
-    """The ConvergenceWarning text: what stopped the solver and what to change."""
-    reason = str(opt.message).strip().rstrip(".")
-    if unscaled:
-        return (f"{method} did not converge after {n_iter} iterations ({reason}). X or y is "
-                f"far from unit scale (see the DataScaleWarning): scale them first.")
-    grad = getattr(opt, "grad" if method == "trust-constr" else "jac", None)
-    largest = ""
-    if grad is not None and np.size(grad):
-        # tol bounds the gradient, except for these two methods.
-        meaning = {"SLSQP": " on the change in loss", "Newton-CG": " on the step"}.get(method, "")
-        largest = (f"the largest gradient entry is still {float(np.max(np.abs(grad))):.3g} "
-                   f"(tol={tol}{meaning})")
-    if n_iter >= max_iter:
-        return (f"{method} did not converge: after max_iter={max_iter} iterations "
-                f"{largest or 'it had not met tol'}. Increase max_iter, or raise tol.")
-    if method in ("L-BFGS-B", "TNC") and getattr(opt, "nfev", 0) >= max_fun:
-        return (f"{method} did not converge: after max_fun={max_fun} loss evaluations "
-                f"{largest or 'it had not met tol'}. Increase max_fun, or raise tol.")
-    # Typically a line search that found no lower loss: rounding error near a
-    # minimum, or a kink of 'relu'.
-    return (f"{method} stopped after {n_iter} iterations ({reason})"
-            + (f" and {largest}" if largest else "")
-            + ": it cannot lower the loss further along its search direction. Raise tol if "
-              "the fit is good enough, increase alpha for a better-conditioned problem, or "
-              "try another solver (e.g. 'adam').")
-
-
 def _finish_result(result, objective):
     grad = np.empty(result.theta.size, dtype=objective.dtype)
     result.loss = float(objective(result.theta, grad))
@@ -749,26 +400,26 @@ def _finish_result(result, objective):
 # Mini-batch solvers: gd, sgd, adam
 
 
-def make_optimizer(opts):
-    if opts.solver == "adam":
-        return Adam(opts.learning_rate_init, opts.beta_1, opts.beta_2, opts.epsilon)
-    if opts.solver == "gd":
-        return SGD(opts.learning_rate_init)
-    return SGD(opts.learning_rate_init, opts.learning_rate, opts.momentum,
-               opts.nesterovs_momentum, opts.power_t)
+def make_optimizer(config):
+    if config.solver == "adam":
+        return Adam(config.learning_rate_init, config.beta_1, config.beta_2, config.epsilon)
+    if config.solver == "gd":
+        return SGD(config.learning_rate_init)
+    return SGD(config.learning_rate_init, config.learning_rate, config.momentum,
+               config.nesterovs_momentum, config.power_t)
 
 
-def resolve_batch_size(opts, n_samples):
-    if opts.solver == "gd" or opts.batch_size in (None, "full"):
+def resolve_batch_size(config, n_samples):
+    if config.solver == "gd" or config.batch_size in (None, "full"):
         return n_samples
-    if opts.batch_size == "auto":
+    if config.batch_size == "auto":
         return min(200, n_samples)
-    if opts.batch_size > n_samples:
+    if config.batch_size > n_samples:
         warnings.warn(
-            f"Got batch_size={opts.batch_size} greater than the {n_samples} training "
+            f"Got batch_size={config.batch_size} greater than the {n_samples} training "
             f"sequences; using the full batch.", UserWarning,
         )
-    return min(opts.batch_size, n_samples)
+    return min(config.batch_size, n_samples)
 
 
 def clip_gradient(grad, clip_value, clip_norm):
@@ -781,8 +432,8 @@ def clip_gradient(grad, clip_value, clip_norm):
             grad *= clip_norm / norm
 
 
-def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None,
-                  validation_score=None, max_iter=None, first_iteration=0,
+def fit_iterative(make_objective, train_idx, theta, config, rng, *, optimizer=None,
+                  history_start=None, validation_score=None, max_iter=None, first_iteration=0,
                   samples_seen=0, on_iteration=None):
     """Gradient descent over mini-batches (one pass over ``train_idx`` per iteration).
 
@@ -793,18 +444,18 @@ def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None
     train_idx : ndarray of int
     theta : ndarray
         Start point, updated in place.
-    opts : namespace
-        The estimator's parameters.
+    config : TrainConfig
     rng : numpy.random.RandomState
         Shuffles the batches.
     optimizer : SGD or Adam, optional
-        Continue with this optimizer's state (partial_fit). The divergence
-        rule then measures growth from ``opts.loss_curve_[0]``, the start of
-        the training run being continued.
+        Continue with this optimizer's state (partial_fit).
+    history_start : float, optional
+        With ``optimizer``: the first loss of the training run being
+        continued, from which the divergence rule measures growth.
     validation_score : callable, optional
         theta -> score on the held-out sequences (early stopping).
     max_iter : int, optional
-        Defaults to ``opts.max_iter``.
+        Defaults to ``config.max_iter``.
     first_iteration, samples_seen : int
         Counters carried over from earlier calls (partial_fit, warm_start).
     on_iteration : callable, optional
@@ -814,17 +465,16 @@ def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None
     -------
     TrainResult
     """
-    max_iter = opts.max_iter if max_iter is None else max_iter
+    max_iter = config.max_iter if max_iter is None else max_iter
     n = len(train_idx)
-    batch_size = resolve_batch_size(opts, n)
-    shuffle = opts.shuffle and batch_size < n
+    batch_size = resolve_batch_size(config, n)
+    shuffle = config.shuffle and batch_size < n
     # A carried optimizer means a partial_fit call continuing one training
     # run, an epoch (often a single mini-batch) at a time: growth is measured
     # from the start of that run, or growth spread over calls would go unseen.
     # A warm start is a new run from the given weights, measured from its own.
-    history = getattr(opts, "loss_curve_", None) if optimizer is not None else None
-    guard = DivergenceGuard(start=history[0] if history else None)
-    optimizer = make_optimizer(opts) if optimizer is None else optimizer
+    guard = DivergenceGuard(start=history_start if optimizer is not None else None)
+    optimizer = make_optimizer(config) if optimizer is None else optimizer
     result = TrainResult(theta)
     result.optimizer = optimizer
     result.samples_seen = samples_seen
@@ -836,7 +486,7 @@ def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None
     ]
     start = time.perf_counter()
     iteration = first_iteration
-    tracker = GradientTracker() if getattr(opts, "track_gradients", False) else None
+    tracker = GradientTracker() if config.track_gradients else None
     # The data's scale is checked on the first epoch of a new training run,
     # not again on every call of a partial_fit loop or on a warm start.
     scale = None
@@ -862,7 +512,7 @@ def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None
                 if not np.isfinite(grad).all():
                     raise _diverged(iteration, "the gradient")
                 guard.check(loss, obj, iteration)
-                clip_gradient(grad, opts.clip_value, opts.clip_norm)
+                clip_gradient(grad, config.clip_value, config.clip_norm)
                 optimizer.step(theta, grad)
                 epoch_loss += loss * obj.sum_w
                 epoch_w += obj.sum_w
@@ -883,7 +533,7 @@ def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None
                 score = validation_score(theta)
                 result.validation_scores.append(score)
                 message += f", validation score = {score:.6f}"
-                if score < best_score + opts.tol:
+                if score < best_score + config.tol:
                     no_improvement += 1
                 else:
                     no_improvement = 0
@@ -891,25 +541,25 @@ def fit_iterative(make_objective, train_idx, theta, opts, rng, *, optimizer=None
                     best_score = score
                     best_theta[...] = theta
             else:
-                if loss > best_loss - opts.tol:
+                if loss > best_loss - config.tol:
                     no_improvement += 1
                 else:
                     no_improvement = 0
                 if loss < best_loss:
                     best_theta[...] = theta
             best_loss = min(best_loss, loss)
-            if opts.verbose:
+            if config.verbose:
                 print(message + f", time = {time.perf_counter() - start:.2f}s")
             if on_iteration is not None and on_iteration(theta):
                 result.stopped_by_callback = result.converged = True
                 break
-            if no_improvement > opts.n_iter_no_change:
+            if no_improvement > config.n_iter_no_change:
                 if optimizer.trigger_stopping():
-                    if opts.verbose:
+                    if config.verbose:
                         print(
                             f"Training stopped: the {'validation score' if validation_score else 'loss'} "
-                            f"improved by less than tol={opts.tol} for "
-                            f"{opts.n_iter_no_change} consecutive iterations."
+                            f"improved by less than tol={config.tol} for "
+                            f"{config.n_iter_no_change} consecutive iterations."
                         )
                     result.converged = True
                     break

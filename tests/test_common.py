@@ -21,9 +21,14 @@ from sklearn_simplernn import SimpleRNNClassifier, SimpleRNNRegressor
         # step is large; a moderate step keeps weighting == repetition exact.
         SimpleRNNRegressor(n_hidden=8, solver="sgd", learning_rate_init=0.003),
         SimpleRNNRegressor(n_hidden=8, activation="relu", solver="CG"),
+        # Stacked bidirectional models, read at the last step and pooled.
+        SimpleRNNRegressor(n_hidden=(6, 6), bidirectional=True),
+        SimpleRNNRegressor(n_hidden=(5, 4), bidirectional=True, readout="max", solver="adam",
+                           learning_rate_init=0.01),
         SimpleRNNClassifier(),
         SimpleRNNClassifier(n_hidden=8, solver="adam", learning_rate_init=0.01),
         SimpleRNNClassifier(n_hidden=8, activation="relu", solver="BFGS"),
+        SimpleRNNClassifier(n_hidden=(6, 6), bidirectional=True, readout="mean"),
     ]
 )
 def test_sklearn_compatible_estimator(estimator, check):

@@ -17,7 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_simplernn import SimpleRNNClassifier, SimpleRNNRegressor
-from sklearn_simplernn._training import DataScaleWarning
+from sklearn_simplernn import DataScaleWarning
 from sklearn_simplernn.preprocessing import SequenceScaler
 
 DIVERGED = r"Training diverged at iteration \d+: the loss grew from"

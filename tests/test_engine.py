@@ -5,43 +5,33 @@ import warnings
 import numpy as np
 import pytest
 
+from helpers import (
+    check_gradient,
+    lively_theta,
+    make_objective,
+    make_problem,
+    reference_loss_and_gradient,
+    value_and_grad,
+)
+
 import sklearn_simplernn._rnn as rnn
 from sklearn_simplernn import SimpleRNNRegressor
 from sklearn_simplernn._losses import SquaredLoss
-from sklearn_simplernn._params import ParamLayout, init_params
-from sklearn_simplernn._rnn import Workspace, backward, forward
-from sklearn_simplernn._sequences import SequenceData, pack
-from sklearn_simplernn._training import Objective, predict_logits
+from sklearn_simplernn._network import Network
+from sklearn_simplernn._objective import predict_logits
+from sklearn_simplernn._rnn import AtLastStep, RecurrentLayer, Workspace
+from sklearn_simplernn._sequences import pack
 
 
-def make_problem(lengths, n_step_features=2, n_outputs=2, seed=0, dtype=np.float64):
-    rng = np.random.RandomState(seed)
-    lengths = np.asarray(lengths)
-    data = rng.randn(int(lengths.sum()), n_step_features).astype(dtype)
-    seqs = SequenceData(data, lengths, "ragged")
-    y = rng.randn(len(lengths), n_outputs).astype(dtype)
-    w = rng.uniform(0.2, 2.0, size=len(lengths)).astype(dtype)
-    return seqs, y, w
-
-
-def objective(seqs, y, w, n_hidden=4, activation="tanh", ws=None, indices=None):
-    layout = ParamLayout(seqs.n_step_features, n_hidden, y.shape[1])
-    indices = np.arange(len(seqs)) if indices is None else indices
-    obj = Objective(seqs, y, w, indices, layout, activation, SquaredLoss(), 0.1,
-                    Workspace() if ws is None else ws)
-    return obj, layout
-
-
-def value_and_grad(obj, theta):
-    grad = np.empty_like(theta)
-    return obj(theta, grad), grad
+def objective(seqs, y, w, n_hidden=4, activation="tanh", ws=None, indices=None, **kw):
+    return make_objective(seqs, y, w, n_hidden, activation, SquaredLoss(), 0.1, ws, indices, **kw)
 
 
 def test_ragged_batch_is_the_weighted_sum_of_single_sequences():
     """A ragged packed batch gives the weighted mean of each sequence's own J and gradient."""
     seqs, y, w = make_problem([6, 1, 4, 6, 3, 2, 5])
-    obj, layout = objective(seqs, y, w)
-    theta = init_params(layout, "tanh", np.random.RandomState(1))
+    obj, network = objective(seqs, y, w)
+    theta = network.init_params(np.random.RandomState(1))
     theta += 0.2 * np.random.RandomState(2).randn(theta.size)
     J, g = value_and_grad(obj, theta)
     J_sum, g_sum = 0.0, np.zeros_like(theta)
@@ -61,17 +51,17 @@ def test_ragged_batch_is_the_weighted_sum_of_single_sequences():
 def assert_shared_workspace_matches_fresh(problem, shared, seed=3):
     """J and its gradient with the ``shared`` workspace equal those of a fresh one, bit for bit.
 
-    Returns the (theta, layout) used, for further checks on the same weights.
+    Returns the (theta, network) used, for further checks on the same weights.
     """
     seqs, y, w = problem
-    fresh, layout = objective(seqs, y, w)
+    fresh, network = objective(seqs, y, w)
     reused, _ = objective(seqs, y, w, ws=shared)
-    theta = init_params(layout, "tanh", np.random.RandomState(seed))
+    theta = network.init_params(np.random.RandomState(seed))
     J1, g1 = value_and_grad(fresh, theta)
     J2, g2 = value_and_grad(reused, theta)
     assert J1 == J2
     np.testing.assert_array_equal(g1, g2)
-    return theta, layout
+    return theta, network
 
 
 def test_shared_workspace_gives_the_same_results_as_fresh_ones():
@@ -91,11 +81,11 @@ def test_cached_plans_follow_reallocated_buffers():
     shared = Workspace()
     for k in range(4):
         for problem in (small, small, larger) if k < 3 else (small,):
-            theta, layout = assert_shared_workspace_matches_fresh(problem, shared, seed=4)
+            theta, network = assert_shared_workspace_matches_fresh(problem, shared, seed=4)
         # 45 sequences: larger per-step buffers than any training batch here.
         np.testing.assert_array_equal(
-            predict_logits(theta, layout, big, "tanh", ws=shared),
-            predict_logits(theta, layout, big, "tanh"),
+            predict_logits(theta, network, big, ws=shared),
+            predict_logits(theta, network, big),
         )
         shared.get("A", (1000 * (k + 1), 4), np.float64)  # and a larger cache
 
@@ -104,8 +94,8 @@ def test_cached_plans_follow_reallocated_buffers():
 def test_flush_changes_the_gradient_below_working_precision(dtype, monkeypatch):
     """Rounding a vanishing e_t to zero every few steps leaves the gradient exact to precision."""
     seqs, y, w = make_problem([300, 250, 120, 300], n_step_features=1, n_outputs=1, dtype=dtype)
-    obj, layout = objective(seqs, y, w, n_hidden=8)
-    theta = init_params(layout, "tanh", np.random.RandomState(0), dtype)
+    obj, network = objective(seqs, y, w, n_hidden=8)
+    theta = network.init_params(np.random.RandomState(0), dtype)
     J, g_flushed = value_and_grad(obj, theta)
     monkeypatch.setattr(rnn, "_FLUSH_EVERY", 10**9)
     plain, _ = objective(seqs, y, w, n_hidden=8)
@@ -118,15 +108,17 @@ def test_flush_changes_the_gradient_below_working_precision(dtype, monkeypatch):
 def test_flush_removes_subnormal_numbers():
     """In float32 a gradient vanishing over 400 steps ends as zeros, not subnormals."""
     seqs, y, w = make_problem([400] * 8, n_step_features=1, n_outputs=1, dtype=np.float32)
-    layout = ParamLayout(1, 16, 1)
-    theta = init_params(layout, "tanh", np.random.RandomState(0), np.float32)
-    params = layout.unpack(theta)
+    layer = RecurrentLayer(1, 16, "tanh")
+    network = Network(1, 16, 1)
+    W_ax, W_aa, b_a, _, _ = network.layout.unpack(network.init_params(np.random.RandomState(0), np.float32))
     # A contracting W_aa makes e_t shrink geometrically, as in a trained network.
-    params[1][...] *= 0.5
+    W_aa *= 0.5
     batch, ws = pack(seqs), Workspace()
-    grads = layout.unpack(np.empty_like(theta))
-    A, a_T = forward(params, batch, "tanh", ws)
-    backward(params, batch, A, a_T, np.ones((8, 1), np.float32), "tanh", grads, ws)
+    grads = [np.empty_like(p) for p in (W_ax, W_aa, b_a)]
+    A, cache = layer.forward((W_ax, W_aa, b_a), batch, batch.X1, ws, input_has_ones=True)
+    layer.backward((W_ax, W_aa, b_a), batch, cache, AtLastStep(np.ones((8, 16), np.float32)),
+                   grads, ws, need_input_grad=False)
+    ws = ws.child(0)
     dZ = ws.get("dZ", A.shape, np.float32)
     tiny = np.finfo(np.float32).tiny
     assert not np.any((dZ != 0) & (np.abs(dZ) < tiny))
@@ -136,7 +128,6 @@ def test_flush_removes_subnormal_numbers():
 def test_gradient_with_flush_every_step_matches_finite_differences(monkeypatch):
     """Flushing at every step still passes the central-difference gradient check."""
     monkeypatch.setattr(rnn, "_FLUSH_EVERY", 1)
-    from test_gradients import check_gradient
 
     seqs, y, w = make_problem([30, 12, 30, 7])
     check_gradient(seqs, y, w, "tanh", "identity", alpha=0.1)
@@ -157,14 +148,95 @@ def test_float32_stays_float32_end_to_end():
     assert model.predict(X.astype(np.float64)).dtype == np.float64
 
     seqs, y2, w = make_problem([7, 3, 7, 5], dtype=np.float32)
-    obj, layout = objective(seqs, y2, w)
-    theta = init_params(layout, "tanh", np.random.RandomState(0), np.float32)
+    obj, network = objective(seqs, y2, w)
+    theta = network.init_params(np.random.RandomState(0), np.float32)
     _, grad = value_and_grad(obj, theta)
     assert grad.dtype == np.float32
-    assert {buf.dtype for buf in obj.ws._buffers.values()} == {np.dtype(np.float32)}
+    assert {buf.dtype for buf in obj.ws.buffers()} == {np.dtype(np.float32)}
 
     from sklearn_simplernn._optimizers import Adam
 
     opt = Adam(1e-3)
     opt.step(theta, grad)
     assert theta.dtype == opt.m.dtype == opt.v.dtype == np.float32
+
+
+# ---------------------------------------------------------------------------
+# Every fast path against the plain reference loop of tests/helpers.py
+
+
+VARIANTS = [
+    dict(n_hidden=4),
+    dict(n_hidden=(4, 3)),
+    dict(n_hidden=(3, 3, 2)),
+    dict(n_hidden=3, bidirectional=True),
+    dict(n_hidden=(3, 2), bidirectional=True),
+    dict(n_hidden=4, readout="mean"),
+    dict(n_hidden=(3, 3), readout="max", bidirectional=True),
+    dict(n_hidden=(3, 2), readout="mean", bidirectional=True),
+    dict(n_hidden=4, readout="step"),
+    dict(n_hidden=(3, 2), readout="step", bidirectional=True),
+]
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: "-".join(f"{k}={v[k]}" for k in v))
+@pytest.mark.parametrize("lengths", [[6, 1, 4, 6, 3, 2, 5], [5] * 4, [1, 1]])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_engine_matches_the_reference_loop(variant, lengths, activation):
+    """J and dJ/dtheta of the packed engine equal a per-sequence, per-step loop to rounding."""
+    per_step = variant.get("readout") == "step"
+    seqs, y, w = make_problem(lengths, per_step=per_step, seed=len(lengths))
+    obj, network = objective(seqs, y, w, activation=activation, **variant)
+    theta = lively_theta(network, seed=2)
+    J, grad = value_and_grad(obj, theta)
+    J_ref, grad_ref = reference_loss_and_gradient(network, theta, seqs, y, w, alpha=0.1)
+    assert J == pytest.approx(J_ref, rel=1e-12)
+    np.testing.assert_allclose(grad, grad_ref, rtol=1e-9, atol=1e-12)
+    # Prediction (no cache, larger chunks) gives the same outputs as training's pass.
+    Zo, _ = network.forward(network.layout.unpack(theta), pack(seqs), Workspace())
+    batch = pack(seqs)
+    logits = predict_logits(theta, network, seqs)
+    if per_step:
+        np.testing.assert_allclose(logits[batch.rows], Zo, rtol=1e-13, atol=1e-14)
+    else:
+        np.testing.assert_allclose(logits[batch.order], Zo, rtol=1e-13, atol=1e-14)
+
+
+def test_one_bptt_loop_serves_training_and_diagnostics():
+    """Tracking gradient norms changes no gradient: the same loop runs, with one extra call per step."""
+    seqs, y, w = make_problem([9, 4, 9, 1, 7])
+    for variant in ({}, {"n_hidden": (3, 3), "bidirectional": True, "readout": "mean"}):
+        kw = dict(n_hidden=4, **variant) if "n_hidden" not in variant else variant
+        plain, network = objective(seqs, y, w, **kw)
+        tracked, _ = objective(seqs, y, w, **kw)
+        tracked.e_sq = np.zeros(9)
+        tracked.e_count = np.ones(9)
+        theta = lively_theta(network)
+        J1, g1 = value_and_grad(plain, theta)
+        J2, g2 = value_and_grad(tracked, theta)
+        assert J1 == J2
+        np.testing.assert_array_equal(g1, g2)
+        assert tracked.e_sq[0] > 0
+
+
+def test_tracked_gradient_norms_equal_the_reference_sweep():
+    """e_sq[d] is the sum over sequences of ||dJ_i/da_{T_i - d}||^2 of the first layer."""
+    seqs, y, w = make_problem([6, 3, 6, 1], n_outputs=1)
+    obj, network = objective(seqs, y, w, n_hidden=3)
+    obj.e_sq = np.zeros(6)
+    theta = lively_theta(network)
+    value_and_grad(obj, theta)
+    W_ax, W_aa, b_a, W_ya, b_y = network.layout.unpack(theta)
+    expected = np.zeros(6)
+    for i in range(len(seqs)):
+        x = seqs.sequence(i)
+        states, a = [], np.zeros(3)
+        for x_t in x:
+            a = np.tanh(x_t @ W_ax + a @ W_aa + b_a)
+            states.append(a)
+        e = w[i] * ((a @ W_ya + b_y) - y[i]) @ W_ya.T
+        for d, a_t in enumerate(states[::-1]):
+            expected[d] += e @ e
+            e = (e * (1 - a_t**2)) @ W_aa.T
+    np.testing.assert_allclose(obj.e_sq, expected, rtol=1e-12)
+

@@ -12,14 +12,11 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_gradients import make_problem, numerical_gradient
+from helpers import make_objective, make_problem, numerical_gradient
 
 from sklearn_simplernn import SimpleRNNRegressor
 from sklearn_simplernn._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from sklearn_simplernn._losses import SquaredLoss
-from sklearn_simplernn._params import ParamLayout, init_params
-from sklearn_simplernn._rnn import Workspace
-from sklearn_simplernn._training import Objective
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -194,13 +191,13 @@ def test_gradient_check_on_random_problems(lengths, n_step_features, n_outputs, 
                                            activation, output_activation, alpha, scale, seed):
     """BPTT matches central finite differences on random shapes, lengths, activations and weights."""
     seqs, y, w = make_problem(lengths, n_step_features, n_outputs, seed=seed)
-    layout = ParamLayout(n_step_features, n_hidden, n_outputs)
+    objective, network = make_objective(seqs, y, w, n_hidden, activation,
+                                        SquaredLoss(output_activation), alpha)
+    layout = network.layout
     rng = np.random.RandomState(seed)
-    theta = init_params(layout, activation, rng) + scale * rng.randn(layout.size)
+    theta = network.init_params(rng) + scale * rng.randn(layout.size)
     if activation == "relu":  # keep away from the kink at 0, as test_gradients does
         theta[layout.slices[2]] += 0.5
-    objective = Objective(seqs, y, w, np.arange(len(seqs)), layout, activation,
-                          SquaredLoss(output_activation), alpha, Workspace())
     grad = np.empty_like(theta)
     J = objective(theta, grad)
     expected = numerical_gradient(objective, theta)

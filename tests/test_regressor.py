@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import make_objective, theta_of
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
@@ -13,10 +14,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_simplernn import SimpleRNNRegressor
 from sklearn_simplernn._losses import SquaredLoss
-from sklearn_simplernn._params import ATTRIBUTE_NAMES, ParamLayout, init_params
-from sklearn_simplernn._rnn import Workspace
 from sklearn_simplernn._sequences import validate_sequences
-from sklearn_simplernn._training import Objective
 
 
 def ragged_sum_task(n=120, low=5, high=50, seed=0):
@@ -100,16 +98,15 @@ def test_gd_is_plain_gradient_descent():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
     # Replay from the same start: init_params draws from the seed exactly as fit does.
-    layout = ParamLayout(1, 4, 1)
-    theta = init_params(layout, "tanh", np.random.RandomState(3))
     seqs = validate_sequences(model, X, reset=False)
-    obj = Objective(seqs, y.reshape(-1, 1), np.ones(len(X)), np.arange(len(X)), layout,
-                    "tanh", SquaredLoss(), 0.01, Workspace())
+    obj, network = make_objective(seqs, y.reshape(-1, 1), np.ones(len(X)), 4, "tanh",
+                                  SquaredLoss(), 0.01)
+    theta = network.init_params(np.random.RandomState(3))
     grad = np.empty_like(theta)
     for _ in range(k):
         obj(theta, grad)
         theta -= eta * grad
-    fitted = layout.pack([getattr(model, a) for a in ATTRIBUTE_NAMES])
+    fitted = theta_of(model)
     np.testing.assert_allclose(fitted, theta, rtol=1e-12, atol=1e-14)
     assert model.n_iter_ == k
 

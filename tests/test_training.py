@@ -4,11 +4,12 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import make_objective, theta_of
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_simplernn import SimpleRNNRegressor
+from sklearn_simplernn._network import Network
 from sklearn_simplernn._optimizers import SGD, Adam
-from sklearn_simplernn._params import ATTRIBUTE_NAMES, ParamLayout, init_params
 from sklearn_simplernn._training import SCIPY_METHODS
 
 
@@ -19,9 +20,6 @@ def task(n=60, T=8, seed=0):
     return X, y
 
 
-def theta_of(model):
-    layout = ParamLayout(model.n_step_features_, model.n_hidden, model.n_outputs_)
-    return layout.pack([getattr(model, a) for a in ATTRIBUTE_NAMES])
 
 
 def quiet_fit(model, *args, **kwargs):
@@ -133,14 +131,11 @@ def test_lbfgs_reaches_gradient_tolerance():
         model = SimpleRNNRegressor(n_hidden=2, alpha=1.0, tol=1e-5, max_iter=2000,
                                    random_state=0).fit(X, y)
     from sklearn_simplernn._losses import SquaredLoss
-    from sklearn_simplernn._rnn import Workspace
     from sklearn_simplernn._sequences import validate_sequences
-    from sklearn_simplernn._training import Objective
 
-    layout = ParamLayout(1, 2, 1)
-    obj = Objective(validate_sequences(model, X, reset=False), y.reshape(-1, 1), np.ones(30),
-                    np.arange(30), layout, "tanh", SquaredLoss(), 1.0, Workspace())
-    grad = np.empty(layout.size)
+    obj, network = make_objective(validate_sequences(model, X, reset=False), y.reshape(-1, 1),
+                                  np.ones(30), 2, "tanh", SquaredLoss(), 1.0)
+    grad = np.empty(network.layout.size)
     obj(theta_of(model), grad)
     assert np.abs(grad).max() < 1e-5
 
@@ -188,7 +183,7 @@ def test_early_stopping_of_scipy_methods_restores_the_best_weights(solver):
     assert len(scores) == model.n_iter_ < 500
     assert model.best_validation_score_ == pytest.approx(scores[best])
     # The returned weights score best_validation_score_ on the held-out quarter...
-    from sklearn_simplernn._training import content_split, canonical_order
+    from sklearn_simplernn._canonical import canonical_order, content_split
     from sklearn_simplernn._sequences import validate_sequences
 
     seqs = validate_sequences(None, X, reset=False)
@@ -253,8 +248,7 @@ def test_clip_norm_bounds_the_step():
     """With clip_norm c and eta = 1, one gd step moves theta by at most c."""
     X, y = task()
     y = 100 * y  # a large gradient
-    layout = ParamLayout(1, 4, 1)
-    theta0 = init_params(layout, "tanh", np.random.RandomState(0))
+    theta0 = Network(1, 4, 1).init_params(np.random.RandomState(0))
     model = quiet_fit(SimpleRNNRegressor(n_hidden=4, solver="gd", learning_rate_init=1.0,
                                          clip_norm=0.1, max_iter=1, random_state=0), X, y)
     assert np.linalg.norm(theta_of(model) - theta0) == pytest.approx(0.1, rel=1e-9)
@@ -303,8 +297,8 @@ def test_gradient_norms_at_initialisation():
     assert norms.shape == (2, 12)
     # Iteration 0 is evaluated at the initial weights: e_T = (O_i - y_i) W_ya^T,
     # and e_{t-1} = e_t W_aa^T keeps its norm when W_aa is orthogonal.
-    layout = ParamLayout(1, 5, 1)
-    W_ax, W_aa, b_a, W_ya, b_y = layout.unpack(init_params(layout, "identity", np.random.RandomState(0)))
+    network = Network(1, 5, 1, "identity")
+    W_ax, W_aa, b_a, W_ya, b_y = network.layout.unpack(network.init_params(np.random.RandomState(0)))
     a = np.zeros((30, 5))
     for t in range(12):
         a = X[:, t : t + 1] @ W_ax + a @ W_aa + b_a
@@ -444,10 +438,8 @@ def test_integer_weights_are_exactly_repetitions():
 
 def test_canonical_order_keeps_the_objective():
     """Merging duplicates and dropping zero weights leaves J and its gradient unchanged."""
-    from sklearn_simplernn._losses import SquaredLoss
-    from sklearn_simplernn._rnn import Workspace
+    from sklearn_simplernn._canonical import canonical_order
     from sklearn_simplernn._sequences import SequenceData
-    from sklearn_simplernn._training import Objective, canonical_order
 
     rng = np.random.RandomState(0)
     lengths = np.array([4, 2, 4, 3, 2])
@@ -460,19 +452,20 @@ def test_canonical_order_keeps_the_objective():
     idx, cw = canonical_order(seqs, y, w)
     assert len(idx) == 5 and cw[idx].sum() == pytest.approx(w.sum())
     assert set(idx) <= {0, 1, 2, 5, 6} and 4 not in idx  # zero weight dropped, 0/3 merged
-    layout = ParamLayout(2, 3, 1)
-    theta = init_params(layout, "tanh", np.random.RandomState(0))
-    g1, g2 = np.empty(layout.size), np.empty(layout.size)
-    J1 = Objective(seqs, y, w, np.arange(7), layout, "tanh", SquaredLoss(), 0.1, Workspace())(theta, g1)
-    J2 = Objective(seqs, y, cw, idx, layout, "tanh", SquaredLoss(), 0.1, Workspace())(theta, g2)
+    obj1, network = make_objective(seqs, y, w, 3, alpha=0.1)
+    obj2, _ = make_objective(seqs, y, cw, 3, alpha=0.1, indices=idx)
+    theta = network.init_params(np.random.RandomState(0))
+    g1, g2 = np.empty(theta.size), np.empty(theta.size)
+    J1 = obj1(theta, g1)
+    J2 = obj2(theta, g2)
     assert J1 == pytest.approx(J2, rel=1e-13)
     np.testing.assert_allclose(g1, g2, rtol=1e-12, atol=1e-15)
 
 
 def test_canonical_order_is_a_function_of_the_data_only():
     """Any permutation of the sequences gives the same canonical sequence of contents."""
+    from sklearn_simplernn._canonical import canonical_order
     from sklearn_simplernn._sequences import SequenceData
-    from sklearn_simplernn._training import canonical_order
 
     rng = np.random.RandomState(3)
     lengths = rng.randint(1, 6, size=40)
