@@ -24,7 +24,7 @@ VENVS = {"interop": ROOT / ".venv-interop"}
 
 EXTRAS = {
     "demo": "examples",
-    "test": "tests,examples,persistence,distributed",
+    "test": "tests,examples,persistence,distributed,benchmarks",
     "docs": "docs",
     "bench": "benchmarks",
     "interop": "tests,persistence,interop",

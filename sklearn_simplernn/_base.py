@@ -412,9 +412,10 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
             )
             if not first:
                 self._check_step_features(seqs)
-                if y.shape[1] != self.n_outputs_:
+                n_outputs = y.data.shape[1] if hasattr(y, "lengths") else y.shape[1]
+                if n_outputs != self.n_outputs_:
                     raise ValueError(
-                        f"y has {y.shape[1]} output(s), but {type(self).__name__} was "
+                        f"y has {n_outputs} output(s), but {type(self).__name__} was "
                         f"fitted with {self.n_outputs_}."
                     )
             return self._fit(seqs, y, sample_weight, incremental=True)
@@ -426,8 +427,11 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         """Labels to stratify the early-stopping split by (classifiers), or None."""
         return None
 
-    def _predict_logits(self, X):
-        """z_o = a_T W_ya + b_y for every sequence of X, shape (n_samples, n_outputs)."""
+    def _predict_logits(self, X, return_sequences=False):
+        """z_o for every sequence of X: shape (n_samples, n_outputs), or one row per step.
+
+        With ``return_sequences``, also the validated SequenceData of X.
+        """
         check_is_fitted(self)
         seqs = validate_sequences(self, X, reset=False, step_feature_names=True)
         self._check_step_features(seqs)
@@ -439,12 +443,14 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         raw = predict_logits(theta, network, seqs)
         if not np.isfinite(raw).all():
             i = int(np.flatnonzero(~np.isfinite(raw).all(axis=1))[0])
+            if len(raw) != len(seqs):  # one row per step
+                i = int(np.searchsorted(seqs.starts, i, side="right") - 1)
             raise ValueError(
                 f"The prediction for sequence {i} is not finite: the hidden state "
                 f"overflowed on inputs this large. Scale X (e.g. SequenceScaler in a "
                 f"Pipeline)."
             )
-        return raw
+        return (raw, seqs) if return_sequences else raw
 
 
 # ---------------------------------------------------------------------------
