@@ -8,6 +8,14 @@ batch_first=True)`` + ``nn.Linear`` on h_n, with ``bias_hh`` fixed at zero (so i
 parameters are exactly W_ax^T, W_aa^T, b_a, W_ya^T, b_y; a second, redundant bias
 would change Adam's steps). Ragged batches go through ``pack_padded_sequence``.
 
+The workloads ending in ``2l`` stack two layers (``n_hidden=(32, 32)`` against
+``nn.RNN(num_layers=2)``, the linear output on the top layer's h_n); those
+ending in ``bi`` run one bidirectional layer (``bidirectional=True`` against
+``nn.RNN(bidirectional=True)``, the linear output on cat(h_n[-2], h_n[-1]): the
+forward state at the last step and the backward state at the first). Every
+layer and direction maps the same way: ``weight_ih_l{k}[_reverse]`` = W_ax^T,
+``weight_hh`` = W_aa^T, ``bias_ih`` = b_a, ``bias_hh`` = 0.
+
 Loss scaling. Our objective with ``alpha=0`` and unit weights is
 J = (1/N) sum_i 0.5 ||y_i - O_i||^2; torch's ``MSELoss`` is the plain mean of the
 squared errors, twice J for one output. The torch side minimises
@@ -29,7 +37,9 @@ workload (three per time step forward, two backward, a few per batch; see
 advance and no other Python code: any numpy implementation of this algorithm
 pays at least that, so ``torch/floor`` is the highest ratio a numpy engine can
 reach in this run. ``torch/GEMMs`` is the same with the matrix products alone,
-the ceiling even for compiled code that calls BLAS at every step.
+the ceiling even for compiled code that calls BLAS at every step. The floors
+are written for one unidirectional layer; the deeper workloads have none
+("-" in those columns).
 
 Lower bound. ``bound`` is the FLOPs of the workload's matrix products (forward
 and backward, every epoch or function evaluation) divided by the GEMM rate
@@ -62,7 +72,7 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.utils import check_random_state  # noqa: E402
 
 from sklearn_simplernn import SimpleRNNRegressor  # noqa: E402
-from sklearn_simplernn._params import ParamLayout, init_params  # noqa: E402
+from sklearn_simplernn._network import ATTRIBUTE_NAMES, Network  # noqa: E402
 
 SEED = 0
 
@@ -78,6 +88,29 @@ WORKLOADS = {
     "lbfgs": dict(N=1000, T=50, D=1, H=32, batch=None, solver="lbfgs", epochs=50),
     "predict": dict(N=20000, T=50, D=1, H=32, batch=None, solver="predict", epochs=0),
 }
+# Deeper models on the small, ragged and predict shapes: two stacked layers of
+# 32 units ("2l"), and one bidirectional layer of 32 units per direction ("bi").
+for _suffix, _extra in (("2l", dict(layers=2)), ("bi", dict(bidirectional=True))):
+    for _name in ("small", "ragged", "predict"):
+        WORKLOADS[_name + _suffix] = dict(WORKLOADS[_name], **_extra)
+
+
+def n_layers(w):
+    return w.get("layers", 1)
+
+
+def bidirectional(w):
+    return w.get("bidirectional", False)
+
+
+def n_hidden(w):
+    """Our ``n_hidden``: an int for one layer, one entry per layer otherwise."""
+    return w["H"] if n_layers(w) == 1 else (w["H"],) * n_layers(w)
+
+
+def single_layer(w):
+    """Whether the model is one unidirectional layer (the shape the floors are written for)."""
+    return n_layers(w) == 1 and not bidirectional(w)
 
 
 # ---------------------------------------------------------------------------
@@ -118,10 +151,10 @@ def initial_theta(w, dtype):
     shuffles each epoch with ``rng.permutation(N)``, and torch is given the
     same permutations, hence the very same mini-batches.
     """
-    layout = ParamLayout(w["D"], w["H"], 1)
+    network = Network(w["D"], n_hidden(w), 1, "tanh", bidirectional(w))
     rng = check_random_state(SEED)
-    theta = init_params(layout, "tanh", rng, dtype)
-    return layout, theta, rng
+    theta = network.init_params(rng, dtype)
+    return network, theta, rng
 
 
 # ---------------------------------------------------------------------------
@@ -130,8 +163,8 @@ def initial_theta(w, dtype):
 
 def our_estimator(w):
     # No penalty and no held-out sequences: the same full objective torch minimises.
-    common = dict(n_hidden=w["H"], activation="tanh", alpha=0.0, early_stopping=False,
-                  random_state=SEED)
+    common = dict(n_hidden=n_hidden(w), bidirectional=bidirectional(w), activation="tanh",
+                  alpha=0.0, early_stopping=False, random_state=SEED)
     if w["solver"] == "adam":
         # tol=0 and n_iter_no_change > epochs: exactly ``epochs`` passes, like torch.
         return SimpleRNNRegressor(
@@ -161,28 +194,39 @@ def run_ours(w, X, y, fitted=None):
 
 
 class TorchRNN(torch.nn.Module):
-    def __init__(self, D, H):
+    def __init__(self, D, H, num_layers=1, bidirectional=False):
         super().__init__()
-        self.rnn = torch.nn.RNN(D, H, nonlinearity="tanh", batch_first=True)
-        self.out = torch.nn.Linear(H, 1)
+        self.rnn = torch.nn.RNN(D, H, num_layers=num_layers, nonlinearity="tanh",
+                                batch_first=True, bidirectional=bidirectional)
+        self.bidirectional = bidirectional
+        self.out = torch.nn.Linear(2 * H if bidirectional else H, 1)
 
     def forward(self, x):
         _, h = self.rnn(x)
-        return self.out(h[0])
+        # h_n of the top layer: its forward state at the last step, and with
+        # two directions the backward state at the first step after it.
+        top = torch.cat((h[-2], h[-1]), dim=1) if self.bidirectional else h[-1]
+        return self.out(top)
 
 
-def torch_model(w, theta, layout, dtype):
-    """nn.RNN + nn.Linear holding our theta; bias_hh fixed at zero."""
-    model = TorchRNN(w["D"], w["H"]).to(getattr(torch, dtype))
-    W_ax, W_aa, b_a, W_ya, b_y = (torch.from_numpy(np.array(p)) for p in layout.unpack(theta))
+def torch_model(w, theta, network, dtype):
+    """nn.RNN + nn.Linear holding our theta; every bias_hh fixed at zero."""
+    model = TorchRNN(w["D"], w["H"], n_layers(w), bidirectional(w)).to(getattr(torch, dtype))
+    layers, (W_ya, b_y) = network.split(network.layout.unpack(theta))
+    rnn = model.rnn
     with torch.no_grad():
-        model.rnn.weight_ih_l0.copy_(W_ax.T)
-        model.rnn.weight_hh_l0.copy_(W_aa.T)
-        model.rnn.bias_ih_l0.copy_(b_a)
-        model.rnn.bias_hh_l0.zero_()
-        model.out.weight.copy_(W_ya.T)
-        model.out.bias.copy_(b_y)
-    model.rnn.bias_hh_l0.requires_grad_(False)
+        for k, params in enumerate(layers):
+            # A bidirectional layer's arrays have a leading axis (forward, backward).
+            per_direction = zip(*params) if bidirectional(w) else [params]
+            for suffix, (W_ax, W_aa, b_a) in zip(("", "_reverse"), per_direction):
+                getattr(rnn, f"weight_ih_l{k}{suffix}").copy_(torch.from_numpy(W_ax.T.copy()))
+                getattr(rnn, f"weight_hh_l{k}{suffix}").copy_(torch.from_numpy(W_aa.T.copy()))
+                getattr(rnn, f"bias_ih_l{k}{suffix}").copy_(torch.from_numpy(b_a.copy()))
+                bias_hh = getattr(rnn, f"bias_hh_l{k}{suffix}")
+                bias_hh.zero_()
+                bias_hh.requires_grad_(False)
+        model.out.weight.copy_(torch.from_numpy(W_ya.T.copy()))
+        model.out.bias.copy_(torch.from_numpy(b_y.copy()))
     return model
 
 
@@ -195,14 +239,14 @@ def torch_inputs(Xt, lengths_t, idx, ragged):
     return xb
 
 
-def run_torch(w, padded, y, lengths, theta, layout, dtype, model=None):
+def run_torch(w, padded, y, lengths, theta, network, dtype, model=None):
     ragged = isinstance(w["T"], tuple)
     if w["solver"] == "predict":
         t0 = time.perf_counter()
         with torch.no_grad():
             pred = model(torch.from_numpy(padded)).numpy()[:, 0]
         return time.perf_counter() - t0, pred
-    model = torch_model(w, theta, layout, dtype)
+    model = torch_model(w, theta, network, dtype)
     rng = initial_theta(w, dtype)[2]
     params = [p for p in model.parameters() if p.requires_grad]
     t0 = time.perf_counter()
@@ -267,13 +311,22 @@ def gemm_rate(dtype, n=512):
 
 def matmul_flops(w, lengths, n_iter):
     """FLOPs of the matrix products of training (or prediction), K = 1 output."""
-    D, H, K, N = w["D"], w["H"], 1, w["N"]
+    H, K, N = w["H"], 1, w["N"]
+    n_dir = 2 if bidirectional(w) else 1
     rows = int(lengths.sum())
-    forward = 2 * rows * D * H + 2 * (rows - N) * H * H + 2 * N * H * K
+    forward = backward = 0
+    D = w["D"]
+    for k in range(n_layers(w)):
+        forward += n_dir * (2 * rows * D * H + 2 * (rows - N) * H * H)
+        # e_{t-1} = delta_t W_aa^T, dW_ax, dW_aa, and above the first layer
+        # dJ/dh_t = delta_t W_ax^T for the layer below.
+        backward += n_dir * ((4 if k else 2) * rows * D * H + 4 * (rows - N) * H * H)
+        D = n_dir * H
+    F = n_dir * H  # what the output layer reads
+    forward += 2 * N * F * K
     if w["solver"] == "predict":
         return forward
-    # e_{t-1} = delta_t W_aa^T, dW_ax, dW_aa, and the output layer's dW_ya and e_T.
-    backward = 2 * rows * D * H + 4 * (rows - N) * H * H + 4 * N * H * K
+    backward += 4 * N * F * K  # the output layer's dW_ya and e_T
     if w["solver"] == "adam":
         return w["epochs"] * (forward + backward)
     return n_iter * (forward + backward)  # at least one evaluation per iteration
@@ -415,7 +468,13 @@ def numpy_floor_predict(w, dtype, lengths, gemm_only=False):
 
 
 def floors(w, dtype, lengths, n_iter):
-    """(floor, GEMM-only floor) in seconds for this workload (see numpy_floor)."""
+    """(floor, GEMM-only floor) in seconds for this workload (see numpy_floor).
+
+    (None, None) for the deeper models: the floor loops are written for one
+    unidirectional layer.
+    """
+    if not single_layer(w):
+        return None, None
     if w["solver"] == "predict":
         return (numpy_floor_predict(w, dtype, lengths),
                 numpy_floor_predict(w, dtype, lengths, gemm_only=True))
@@ -435,40 +494,42 @@ def full_loss(pred, y):
 
 def warm_up(dtypes):
     """One tiny untimed run per side and dtype: first calls pay for lazy initialisation."""
+    shapes = (dict(), dict(layers=2), dict(bidirectional=True))
     for dtype in dtypes:
         for solver in ("adam", "lbfgs"):
-            w = dict(N=8, T=(3, 5), D=1, H=4, batch=4, solver=solver, epochs=2, lr=0.01)
-            X, padded, y, lengths = make_data(w, dtype)
-            layout, theta, _ = initial_theta(w, dtype)
-            run_ours(w, X, y)
-            run_torch(w, padded, y, lengths, theta, layout, dtype)
+            for shape in shapes:
+                w = dict(N=8, T=(3, 5), D=1, H=4, batch=4, solver=solver, epochs=2, lr=0.01,
+                         **shape)
+                X, padded, y, lengths = make_data(w, dtype)
+                network, theta, _ = initial_theta(w, dtype)
+                run_ours(w, X, y)
+                run_torch(w, padded, y, lengths, theta, network, dtype)
 
 
 def bench(name, dtype, threads, repeats, rates):
     w = WORKLOADS[name]
     X, padded, y, lengths = make_data(w, dtype)
     ragged = isinstance(w["T"], tuple)
-    layout, theta, _ = initial_theta(w, dtype)
+    network, theta, _ = initial_theta(w, dtype)
     ours_t, torch_t = [], []
     fitted = model = None
     if w["solver"] == "predict":
         # Any weights will do; take those of a short fit, and copy them to torch.
-        fitted = SimpleRNNRegressor(n_hidden=w["H"], solver="lbfgs", max_iter=5,
-                                    random_state=SEED, alpha=0.0)
+        fitted = SimpleRNNRegressor(n_hidden=n_hidden(w), bidirectional=bidirectional(w),
+                                    solver="lbfgs", max_iter=5, random_state=SEED, alpha=0.0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             fitted.fit(X[:500], y[:500])
-        trained = layout.pack([fitted.input_weights_, fitted.recurrent_weights_,
-                               fitted.hidden_bias_, fitted.output_weights_,
-                               fitted.output_bias_], dtype=dtype)
-        model = torch_model(w, trained, layout, dtype)
+        trained = network.pack_attributes(
+            {name: getattr(fitted, name) for name in ATTRIBUTE_NAMES}, dtype)
+        model = torch_model(w, trained, network, dtype)
     floor_t, gemm_t = [], []
     with threadpool_limits(limits=threads, user_api="blas"):
         torch.set_num_threads(threads)
         for _ in range(repeats):
             t, ours = run_ours(w, X, y, fitted)
             ours_t.append(t)
-            t, theirs = run_torch(w, padded, y, lengths, theta, layout, dtype, model)
+            t, theirs = run_torch(w, padded, y, lengths, theta, network, dtype, model)
             torch_t.append(t)
             n_iter = 1 if w["solver"] == "predict" else ours.n_iter_
             t, t_gemm = floors(w, dtype, lengths, n_iter)
@@ -487,20 +548,24 @@ def bench(name, dtype, threads, repeats, rates):
         "workload": name, "dtype": dtype, "threads": threads,
         "ours": ours_med, "torch": torch_med, "ratio": torch_med / ours_med,
         "loss_ours": loss_ours, "loss_torch": loss_torch,
-        "bound": bound, "floor": statistics.median(floor_t),
-        "gemm_floor": statistics.median(gemm_t),
+        "bound": bound,
+        "floor": None if floor_t[0] is None else statistics.median(floor_t),
+        "gemm_floor": None if gemm_t[0] is None else statistics.median(gemm_t),
     }
 
 
 def format_row(r):
     loss_ok = abs(r["loss_ours"] - r["loss_torch"]) <= 0.1 * r["loss_torch"]
+    if r["floor"] is None:
+        floors = f"{'-':>7} | {'-':>6} | {'-':>6}"
+    else:
+        floors = (f"{r['floor']:7.3f} | {r['torch'] / r['floor']:6.2f} | "
+                  f"{r['torch'] / r['gemm_floor']:6.2f}")
     return (
-        f"| {r['workload']:<7} | {r['dtype']} | {r['threads']} | {r['ours']:8.3f} | "
+        f"| {r['workload']:<9} | {r['dtype']} | {r['threads']} | {r['ours']:8.3f} | "
         f"{r['torch']:8.3f} | {r['ratio']:6.2f} | "
         f"{r['loss_ours']:.5f} | {r['loss_torch']:.5f} | {'yes' if loss_ok else 'NO':>3} | "
-        f"{r['floor']:7.3f} | {r['torch'] / r['floor']:6.2f} | "
-        f"{r['torch'] / r['gemm_floor']:6.2f} | "
-        f"{r['bound']:7.3f} | {r['ours'] / r['bound']:6.1f} |"
+        f"{floors} | {r['bound']:7.3f} | {r['ours'] / r['bound']:6.1f} |"
     )
 
 

@@ -528,14 +528,19 @@ _TRAINING_PARAMETERS_DOC = """    solver : {'lbfgs', 'L-BFGS-B', 'BFGS', 'CG', '
         hidden state as a function of its distance from the last step: the
         vanishing/exploding-gradient diagnostic."""
 
-_FITTED_ATTRIBUTES_DOC = """    input_weights_ : ndarray of shape (n_step_features_, n_hidden)
-        W_ax.
-    recurrent_weights_ : ndarray of shape (n_hidden, n_hidden)
-        W_aa.
-    hidden_bias_ : ndarray of shape (n_hidden,)
-        b_a.
+_FITTED_ATTRIBUTES_DOC = """    input_weights_ : ndarray of shape (n_step_features_, n_hidden) or list
+        W_ax. With several layers or ``bidirectional``, a list with one
+        array per layer k, of shape (n_inputs_k, H_k), or (2, n_inputs_k,
+        H_k) when bidirectional ([0] forward, [1] backward); n_inputs_k is
+        n_step_features_ for the first layer, the width of layer k - 1's
+        output (H_{k-1}, or 2 H_{k-1} when bidirectional) for the others.
+    recurrent_weights_ : ndarray of shape (n_hidden, n_hidden) or list
+        W_aa; a list of (H_k, H_k) or (2, H_k, H_k) arrays as above.
+    hidden_bias_ : ndarray of shape (n_hidden,) or list
+        b_a; a list of (H_k,) or (2, H_k) arrays as above.
     output_weights_ : ndarray of shape (n_hidden, n_outputs_)
-        W_ya.
+        W_ya; n_hidden is then the width the output layer reads: H of the
+        last layer, or 2 H when bidirectional.
     output_bias_ : ndarray of shape (n_outputs_,)
         b_y.
     n_step_features_ : int
@@ -576,8 +581,9 @@ _FITTED_ATTRIBUTES_DOC = """    input_weights_ : ndarray of shape (n_step_featur
     gradient_norms_ : ndarray of shape (n_iter_, max_length) or None
         With ``track_gradients=True``: entry [k, d] is the root mean square
         over training sequences i (with T_i > d) of ||dJ_i/da_{T_i - d}|| at
-        iteration k, where J_i = w_i l_i is sequence i's weighted loss. NaN
-        where no sequence reaches back d steps. None otherwise."""
+        iteration k, where J_i = w_i l_i is sequence i's weighted loss and
+        a_t the states of the first layer (its forward run). NaN where no
+        sequence reaches back d steps. None otherwise."""
 
 
 def _fill_doc(cls):

@@ -16,21 +16,35 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
     """Simple (Elman) recurrent neural network regressor for sequences.
 
     Reads each sequence oldest step first through one recurrent layer of
-    ``n_hidden`` units and predicts from the last hidden state only. Sequences
-    may have different lengths.
+    ``n_hidden`` units (or a stack of layers, optionally bidirectional) and
+    predicts from the last hidden state, or from its mean or maximum over the
+    steps. Sequences may have different lengths.
 
     Parameters
     ----------
-    n_hidden : int, default=16
-        Number of hidden units H. The defaults (16 units, L-BFGS, alpha=10,
+    n_hidden : int or tuple of int, default=16
+        Number of hidden units H, or a tuple with the units of each
+        recurrent layer: layer k reads the hidden states of layer k - 1, as
+        in ``torch.nn.RNN(num_layers=K)``. The defaults (16 units, L-BFGS, alpha=10,
         200 iterations) were chosen on real data by
         ``benchmarks/accuracy_study.py``; see the user guide.
     activation : {'tanh', 'relu', 'logistic', 'identity'}, default='tanh'
         Hidden activation f.
+    bidirectional : bool, default=False
+        Every layer also runs backward over each sequence, starting at that
+        sequence's own last step, and outputs [forward a_t, backward a_t]
+        (2H values per step), as PyTorch's ``nn.RNN(bidirectional=True)``.
+    readout : {'last', 'mean', 'max'}, default='last'
+        What the output layer reads from the top layer: its last state
+        (with ``bidirectional``, the forward state at the last step and the
+        backward state at the first, both having read the whole sequence),
+        or the mean or maximum of its states over the steps of each
+        sequence. Pooling suits tasks whose evidence is spread over the
+        sequence (speech, gestures) rather than at its end.
     output_activation : {'identity', 'tanh', 'logistic'}, default='identity'
         Output activation g.
     alpha : float, default=10.0
-        L2 penalty on W_ax, W_aa and W_ya (not the biases), divided by the
+        L2 penalty on W_ax, W_aa (of every layer) and W_ya (not the biases), divided by the
         total sample weight in J (see Notes), so its effect fades as the
         training set grows. The default keeps small noisy training sets
         from fitting noise (the fit falls back towards the mean of y when

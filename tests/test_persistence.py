@@ -25,8 +25,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 import sklearn_simplernn
-from sklearn_simplernn import SimpleRNNRegressor
-from sklearn_simplernn import SimpleRNNClassifier, _optimizers
+from sklearn_simplernn import (
+    SimpleRNNClassifier,
+    SimpleRNNRegressor,
+    SimpleRNNSequenceRegressor,
+    _optimizers,
+    load,
+    save,
+)
 from sklearn_simplernn._optimizers import SGD, Adam
 from sklearn_simplernn._persistence import trusted_types
 from sklearn_simplernn.preprocessing import SequenceScaler, make_windows
@@ -378,3 +384,24 @@ def test_save_does_not_touch_the_model(tmp_path):
         sklearn_simplernn.save(model, tmp_path / "m.skops")
     for key, value in before.items():
         assert_array_equal(getattr(model, key), value)
+
+
+@needs_skops
+@pytest.mark.parametrize("model", [
+    SimpleRNNRegressor(n_hidden=(3, 3), bidirectional=True, readout="max", max_iter=3),
+    SimpleRNNSequenceRegressor(n_hidden=(3, 2), max_iter=3),
+], ids=["stacked-bidirectional-regressor", "sequence-regressor"])
+def test_round_trip_of_deeper_models(tmp_path, model):
+    """Per-layer weight lists and the per-step model save and load with predictions unchanged."""
+    rng = np.random.RandomState(0)
+    X = [rng.randn(T) for T in rng.randint(2, 9, size=20)]
+    y = [np.cumsum(x) for x in X] if isinstance(model, SimpleRNNSequenceRegressor) else \
+        np.array([x.sum() for x in X])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # max_iter=3
+        model.fit(X, y)
+    path = tmp_path / "model.skops"
+    save(model, path)
+    loaded = load(path)
+    for a, b in zip(model.predict(X), loaded.predict(X)):
+        np.testing.assert_array_equal(a, b)

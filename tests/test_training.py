@@ -507,3 +507,31 @@ def test_auto_early_stopping_holds_out_only_large_sets_and_never_fails_on_tiny_c
     labels = np.repeat(np.arange(500), 2)  # 500 classes of 2: a tenth of 2 rounds to 0
     clf = quiet_fit(SimpleRNNClassifier(**kw), X, labels)
     assert clf.validation_scores_ is None
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", *SCIPY_METHODS, "gd", "sgd", "adam"])
+@pytest.mark.parametrize("variant", [
+    dict(n_hidden=(4, 3)),
+    dict(n_hidden=(3, 3), bidirectional=True),
+    dict(n_hidden=4, bidirectional=True, readout="mean"),
+    dict(n_hidden=(3, 2), readout="max"),
+], ids=str)
+def test_every_variant_trains_through_every_solver(solver, variant):
+    """Stacked, bidirectional and pooled models: every solver lowers J from its start."""
+    from sklearn.base import clone
+
+    from sklearn_simplernn import SimpleRNNClassifier
+
+    rng = np.random.RandomState(0)
+    X = [rng.randn(T, 2) for T in rng.randint(2, 10, size=40)]
+    y = np.array([np.tanh(x[:, 0].sum()) for x in X])
+    kw = dict(learning_rate_init=0.01) if solver in ("gd", "sgd", "adam") else {}
+    for model, target in ((SimpleRNNRegressor(alpha=1e-3, **variant), y),
+                          (SimpleRNNClassifier(**variant), y > 0)):
+        model.set_params(solver=solver, max_iter=8, random_state=0, **kw)
+        quiet_fit(model, X, target)
+        assert np.isfinite(model.loss_)
+        # J at the initial weights: one step of gd with a negligible rate.
+        start = quiet_fit(clone(model).set_params(max_iter=1, solver="gd",
+                                                  learning_rate_init=1e-12), X, target).loss_
+        assert model.loss_ < start
