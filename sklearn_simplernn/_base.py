@@ -19,7 +19,8 @@ from sklearn.utils.validation import _check_sample_weight, _check_y, check_is_fi
 from threadpoolctl import ThreadpoolController
 
 from ._activations import HIDDEN_ACTIVATIONS
-from ._network import ATTRIBUTE_NAMES, Network, hidden_sizes
+from ._diagnostics import gradient_norm_array
+from ._network import ATTRIBUTE_NAMES, Network
 from ._objective import predict_logits
 from ._sequences import (
     align_to_sequences,
@@ -28,7 +29,6 @@ from ._sequences import (
     validate_sequences,
     warn_unlikely_layout,
 )
-from ._diagnostics import gradient_norm_array
 from ._training import ITERATIVE_SOLVERS, SOLVERS, TrainConfig, train
 
 try:  # scikit-learn's callback API (experimental, new in 1.9)

@@ -8,7 +8,6 @@ fit watches (divergence, the data's scale, gradient norms) is
 ``_diagnostics``'s.
 """
 
-import copy
 import time
 import warnings
 from dataclasses import dataclass, fields

@@ -240,3 +240,15 @@ def test_tracked_gradient_norms_equal_the_reference_sweep():
             e = (e * (1 - a_t**2)) @ W_aa.T
     np.testing.assert_allclose(obj.e_sq, expected, rtol=1e-12)
 
+
+
+def test_memory_is_linear_in_total_steps_per_layer():
+    """Doubling every length doubles the buffers of a stacked bidirectional pooled model."""
+    sizes = []
+    for T in (40, 80):
+        seqs, y, w = make_problem([T] * 6 + [T // 2] * 6)
+        obj, network = objective(seqs, y, w, n_hidden=(5, 5), bidirectional=True,
+                                 readout="max")
+        value_and_grad(obj, lively_theta(network))
+        sizes.append(sum(buf.nbytes for buf in obj.ws.buffers()))
+    assert sizes[1] / sizes[0] == pytest.approx(2.0, rel=0.05)

@@ -6,12 +6,10 @@ per-step targets.
 """
 
 import pickle
-import warnings
 
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.pipeline import make_pipeline
 

@@ -535,3 +535,22 @@ def test_every_variant_trains_through_every_solver(solver, variant):
         start = quiet_fit(clone(model).set_params(max_iter=1, solver="gd",
                                                   learning_rate_init=1e-12), X, target).loss_
         assert model.loss_ < start
+
+
+@pytest.mark.parametrize("n_hidden", [(), (4, 0), (4, "8"), (2.5,), (True, 3)])
+def test_bad_layer_sizes_are_refused(n_hidden):
+    X, y = task()
+    with pytest.raises(ValueError, match="n_hidden must be a positive int or a non-empty tuple"):
+        SimpleRNNRegressor(n_hidden=n_hidden).fit(X, y)
+
+
+def test_warm_start_continues_only_an_identical_architecture():
+    """warm_start keeps the weights when layers, directions and sizes match, else starts afresh."""
+    X, y = task()
+    model = quiet_fit(SimpleRNNRegressor(n_hidden=(3, 3), bidirectional=True, max_iter=3,
+                                         warm_start=True, random_state=0), X, y)
+    first = theta_of(model)
+    quiet_fit(model.set_params(max_iter=1, solver="gd", learning_rate_init=1e-12), X, y)
+    np.testing.assert_allclose(theta_of(model), first, atol=1e-9)
+    quiet_fit(model.set_params(bidirectional=False), X, y)  # a new architecture: new weights
+    assert [w.shape for w in model.input_weights_] == [(1, 3), (3, 3)]
