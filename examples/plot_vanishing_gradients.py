@@ -17,11 +17,11 @@ learns at short distances and fails to learn past a few dozen steps.
 # Measuring :math:`\|\partial J/\partial a_{T-d}\|` for given weights
 # -------------------------------------------------------------------
 # A helper built on the engine's own forward pass
-# (:func:`sklearn_simplernn._rnn.forward`) and the activation slopes of
+# (:meth:`sklearn_simplernn._rnn.RecurrentLayer.forward`) and the activation slopes of
 # :mod:`sklearn_simplernn._activations` (:math:`f'(z_t)` computed from the
 # activation's *output* :math:`a_t`, as the backward pass does). It starts every sequence from a random unit
 # vector :math:`e_T` and runs the backward recursion of
-# :func:`sklearn_simplernn._rnn.backward`, recording the root mean square over
+# :meth:`sklearn_simplernn._rnn.RecurrentLayer.backward`, recording the root mean square over
 # sequences of :math:`\|e_{T-d}\|`.
 
 import time
