@@ -8,7 +8,8 @@
 
 Each task creates (or reuses) the virtual environment ``.venv`` in the
 repository and installs the package with the extras the task needs, so that
-nothing touches the system Python. ``interop`` uses its own environment,
+nothing touches the system Python. ``test`` installs the pinned CPU build of
+torch too: the tests compare predictions and gradients with PyTorch's. ``interop`` uses its own environment,
 ``.venv-interop``: skforecast needs pandas < 3, and the rest of the suite runs
 on the newest pandas.
 """
