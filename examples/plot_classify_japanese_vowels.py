@@ -3,8 +3,9 @@ Who said "ae"? Classifying speakers from sequences of different lengths
 =======================================================================
 
 :class:`~sklearn_simplernn.SimpleRNNClassifier` reads each sequence step by
-step and predicts a label from its last hidden state, so sequences of
-different lengths need no padding. This example classifies the
+step and predicts a label from its last hidden state (or, as shown at the
+end, from runs in both directions, or from its states pooled over the steps),
+so sequences of different lengths need no padding. This example classifies the
 *JapaneseVowels* problem of the UEA multivariate time series archive: nine
 male speakers each utter the Japanese vowels "a" and "e" in succession, and
 each utterance is recorded as 7 to 29 frames of 12 LPC cepstrum coefficients.
@@ -143,6 +144,31 @@ print("test accuracy of the chosen network, random_state 0-4:",
       " ".join(f"{score:.3f}" for score in seed_scores))
 
 # %%
+# Reading more than the last state
+# --------------------------------
+# The network above predicts from its state after the last frame. A speaker's
+# voice is present in every frame, though, not only at the end: the
+# classifier can also run each utterance backward (``bidirectional=True``,
+# reading the forward state after the last frame and the backward state after
+# the first) or take the maximum of its states over the frames
+# (``readout='max'``). Both are refitted here with the size and penalty chosen
+# above, and the same five seeds.
+
+variants = {"bidirectional": {"simplernnclassifier__bidirectional": True},
+            "max over frames": {"simplernnclassifier__readout": "max"}}
+variant_scores = {}
+for name, params in variants.items():
+    tic = time.perf_counter()
+    variant_scores[name] = [
+        clone(rnn_best).set_params(simplernnclassifier__random_state=seed, **params)
+        .fit(X_train, y_train).score(X_test, y_test)
+        for seed in range(5)
+    ]
+    print(f"SimpleRNN, {name}: test accuracy "
+          + " ".join(f"{score:.3f}" for score in variant_scores[name])
+          + f" (mean {np.mean(variant_scores[name]):.3f}, {time.perf_counter() - tic:.1f} s)")
+
+# %%
 # The baselines
 # -------------
 # * **Majority class**: always the most frequent training speaker. The
@@ -211,6 +237,10 @@ rows["SimpleRNN"] = {
 rows["SimpleRNN, mean of 5 seeds"] = {
     "test accuracy": np.mean(seed_scores), "CV accuracy": np.nan, "seconds": np.nan,
     "chosen": f"std {np.std(seed_scores):.3f}"}
+for name, scores in variant_scores.items():
+    rows[f"SimpleRNN {name}, mean of 5 seeds"] = {
+        "test accuracy": np.mean(scores), "CV accuracy": np.nan, "seconds": np.nan,
+        "chosen": f"std {np.std(scores):.3f}"}
 
 # %%
 # The comparison
@@ -244,6 +274,11 @@ elif gap > 0:
     print("The network beats every baseline by more than its seed spread.")
 else:
     print(f"{best_baseline} beats the network by more than its seed spread.")
+bi_scores = variant_scores["bidirectional"]
+bi_gap = np.mean(bi_scores) - rows[best_baseline]["test accuracy"]
+print(f"bidirectional network over 5 seeds: {np.mean(bi_scores):.3f} +- {np.std(bi_scores):.3f}, "
+      f"{bi_gap * len(y_test):+.1f} correct test utterances against {best_baseline}; "
+      f"{bi_gap - gap:+.3f} accuracy against the last-state network")
 
 # %%
 # The confusion matrices of the network and of the best summary-feature
@@ -274,14 +309,23 @@ print(f"saved {OUTPUT / 'japanese_vowels_confusion.png'}; total runtime "
 #   balanced, so it always says speaker 1, who has 31 of the 370 test
 #   utterances) and, on average, above the nearest-neighbour baselines, DTW
 #   included; its worst seed falls just below them.
-# * It does *not* beat the logistic regression on summary statistics: the
-#   mean and spread of each coefficient, plus the length, identify a speaker
-#   about as well, within a few utterances and within the spread over the
-#   network's seeds. On this data set the order of the frames adds little to
-#   what the average spectrum of a voice already tells. That is why the
-#   order-free baseline belongs in every sequence comparison; a recurrent
-#   network earns its keep where the order carries the label (see the recall
-#   task of :ref:`sphx_glr_auto_examples_plot_vanishing_gradients.py`).
+# * Reading the last state only, it does *not* beat the logistic regression
+#   on summary statistics (about 97.3%): the mean and spread of each
+#   coefficient, plus the length, identify a speaker about as well, within a
+#   few utterances and within the spread over the network's seeds. On this
+#   data set the order of the frames adds little to what the average
+#   spectrum of a voice already tells. That is why the order-free baseline
+#   belongs in every sequence comparison; a recurrent network earns its keep
+#   where the order carries the label (see the recall task of
+#   :ref:`sphx_glr_auto_examples_plot_vanishing_gradients.py`).
+# * Running each utterance in both directions, with the same size and
+#   penalty, lifts the network to about 97.7% over five seeds, with a
+#   smaller spread: level with the logistic regression (an utterance or two
+#   ahead on average, within the spread), and above every other baseline for
+#   every seed. The maximum over frames (``readout='max'``) does not help
+#   here (about 96.2%). These two were not tuned by cross-validation; a
+#   search over ``bidirectional`` and ``readout`` as well costs a few times
+#   the search above.
 # * The cross-validated accuracies are below the test accuracies for every
 #   tuned model: each cross-validation fit sees four fifths of the training
 #   set, 24 utterances per speaker instead of 30.
