@@ -15,6 +15,8 @@ from ._base import BaseSimpleRNN, _fill_doc, _incremental_solver, with_callbacks
 from ._losses import SquaredLoss
 from ._sequences import (
     SequenceData,
+    _is_long_dataframe,
+    _long_dataframe,
     align_to_sequences,
     validate_sequences,
     warn_unlikely_layout,
@@ -68,12 +70,15 @@ class SimpleRNNSequenceRegressor(RegressorMixin, BaseSimpleRNN):
     Notes
     -----
     X takes every form of :class:`SimpleRNNRegressor`. y holds one target
-    row per step of each sequence: a list with one array of shape (T_i,) or
-    (T_i, n_outputs) per sequence, or, for sequences of equal length T, an
-    array of shape (n_samples, T) or (n_samples, T, n_outputs) (``y`` in the
-    method signatures, as scikit-learn names it). ``predict`` returns the same form: an array for 2-D and 3-D X ((n_samples, T), or
+    row per step of each sequence (``y`` in the method signatures, as
+    scikit-learn names it): a list with one array of shape (T_i,) or (T_i,
+    n_outputs) per sequence, or, for sequences of equal length T, an array of
+    shape (n_samples, T) or (n_samples, T, n_outputs). ``predict`` returns
+    the same form: an array for 2-D and 3-D X ((n_samples, T), or
     (n_samples, T, n_outputs) with several outputs), a list of arrays for a
-    list or a long DataFrame X.
+    list X. With a long DataFrame X (indexed by sequence id and time), y is a
+    Series or DataFrame with the same index, read row for row with X whatever
+    the row order, and ``predict`` returns one indexed as X.
 
     With a_0 = 0, row vectors, and the layers of :class:`SimpleRNNRegressor`,
     the outputs are O_it = g(a_it W_ya + b_y) for every step t = 1 .. T_i of
@@ -191,7 +196,7 @@ class SimpleRNNSequenceRegressor(RegressorMixin, BaseSimpleRNN):
                 f"{type(self).__name__} requires y to be passed, but the target y is None "
                 f"(it needs one target per step of each sequence)."
             )
-        Y, flat = step_targets(y, seqs)
+        Y, flat = step_targets(y, seqs, X)
         if reset:
             self._flat_steps = flat
         sample_weight = align_to_sequences(sample_weight, seqs.ids, "sample_weight")
@@ -261,12 +266,21 @@ array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_outpu
 
         Returns
         -------
-        Y_pred : ndarray of shape (n_samples, n_timesteps[, n_outputs]) or list of ndarray
-            An array for 2-D or 3-D X, a list of (T_i,) or (T_i, n_outputs)
-            arrays otherwise; without the outputs axis when y at fit had none.
+        Y_pred : ndarray of shape (n_samples, n_timesteps[, n_outputs]), list of ndarray, \
+Series or DataFrame
+            An array for 2-D or 3-D X; a list of (T_i,) or (T_i, n_outputs)
+            arrays for a list X; for a long DataFrame X, a Series (one output)
+            or DataFrame indexed exactly as X, row for row. Without the
+            outputs axis when y at fit had none.
         """
         raw, seqs = self._predict_logits(X, return_sequences=True)
         raw = self._make_loss().predict(raw)
+        if _is_long_dataframe(X):
+            out = np.empty_like(raw)
+            out[_rows_of_long_dataframe(X)] = raw
+            if self._flat_steps:
+                return pd.Series(out[:, 0], index=X.index)
+            return pd.DataFrame(out, index=X.index)
         if self._flat_steps:
             raw = raw[:, 0]
         if seqs.form in ("2d", "3d"):
@@ -294,7 +308,7 @@ array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_outpu
         check_is_fitted(self)
         raw, seqs = self._predict_logits(X, return_sequences=True)
         raw = self._make_loss().predict(raw)
-        Y, _ = step_targets(y, seqs)
+        Y, _ = step_targets(y, seqs, X)
         if Y.data.shape[1] != raw.shape[1]:
             raise ValueError(
                 f"y has {Y.data.shape[1]} output(s) per step, but {type(self).__name__} was "
@@ -315,14 +329,18 @@ array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_outpu
         return tags
 
 
-def step_targets(Y, seqs):
+def step_targets(Y, seqs, X=None):
     """Per-step targets as a SequenceData laid out as ``seqs``, and whether they had no outputs axis.
 
-    Raises a ValueError naming the sequence whose targets do not match its
-    number of steps, or the step holding a missing or infinite target.
+    With a long DataFrame X, a pandas Y indexed like X (by sequence id and
+    time) is read row for row with X. Raises a ValueError naming the sequence
+    whose targets do not match its number of steps, or the step holding a
+    missing or infinite target.
     """
     n = len(seqs)
     dtype = seqs.dtype
+    if _is_long_dataframe(X) and getattr(getattr(Y, "index", None), "nlevels", 1) == 2:
+        return _long_targets(Y, X, dtype)
     if isinstance(Y, pd.DataFrame):
         Y = Y.to_numpy()
     if isinstance(Y, np.ndarray) and Y.dtype != object:
@@ -382,3 +400,29 @@ def step_targets(Y, seqs):
 
 
 
+
+
+def _long_targets(Y, X, dtype):
+    """Targets indexed by (sequence id, time), ordered as the sequences of the long DataFrame X."""
+    flat = isinstance(Y, pd.Series)
+    frame = Y.to_frame() if flat else Y
+    missing = X.index.difference(frame.index)
+    extra = frame.index.difference(X.index)
+    if len(missing) or len(extra) or frame.index.has_duplicates:
+        raise ValueError(
+            "y must have exactly one row per (sequence id, time) row of X"
+            + (f"; missing for {list(missing[:3])}" if len(missing) else "")
+            + (f"; not in X: {list(extra[:3])}" if len(extra) else "")
+            + ("; some pairs appear twice" if frame.index.has_duplicates else "") + "."
+        )
+    frame = frame.reindex(X.index)
+    try:
+        return _long_dataframe(frame.astype(dtype), dtype), flat
+    except ValueError as exc:
+        raise ValueError(f"y: {exc}") from None
+
+
+def _rows_of_long_dataframe(X):
+    """Position in X of each step of the sequences read from X (sequence by sequence, time order)."""
+    rows = pd.DataFrame({"row": np.arange(len(X), dtype=np.float64)}, index=X.index)
+    return _long_dataframe(rows, np.float64).data[:, 0].astype(np.intp)

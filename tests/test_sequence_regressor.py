@@ -196,3 +196,25 @@ def test_the_last_step_output_is_the_regressor_with_the_same_weights():
         setattr(seq, name, getattr(reg, name))
     last = np.array([p[-1] for p in seq.predict(X)])
     np.testing.assert_allclose(last, reg.predict(X), rtol=1e-12, atol=1e-14)
+
+
+def test_long_dataframes_in_and_out_row_for_row():
+    """A long DataFrame X takes y indexed like it (any row order) and predicts indexed like it."""
+    import pandas as pd
+
+    X, y = ragged_task(n=12)
+    index = pd.MultiIndex.from_tuples([(f"s{i}", t) for i, x in enumerate(X) for t in range(len(x))],
+                                      names=["id", "time"])
+    X_long = pd.DataFrame({"value": np.concatenate(X)}, index=index)
+    y_long = pd.Series(np.concatenate(y), index=index)
+    shuffled = np.random.RandomState(0).permutation(len(index))
+    model = SimpleRNNSequenceRegressor(n_hidden=3, random_state=0)
+    model.fit(X_long.iloc[shuffled], y_long.iloc[::-1])
+    reference = SimpleRNNSequenceRegressor(n_hidden=3, random_state=0).fit(X, y)
+    pred = model.predict(X_long.iloc[shuffled])
+    assert isinstance(pred, pd.Series) and pred.index.equals(X_long.index[shuffled])
+    np.testing.assert_allclose(pred.to_numpy(), np.concatenate(reference.predict(X))[shuffled],
+                               rtol=1e-12)
+    assert model.score(X_long, y_long) == pytest.approx(reference.score(X, y), rel=1e-12)
+    with pytest.raises(ValueError, match="one row per \\(sequence id, time\\) row of X.*missing"):
+        model.fit(X_long, y_long.iloc[1:])
