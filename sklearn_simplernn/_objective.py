@@ -6,8 +6,10 @@ l_i of ``_losses``::
     J(theta) = sum_i w_i l_i / sum_i w_i + 0.5 alpha ||W||^2 / sum_i w_i
 
 where ||W||^2 sums the squares of every W_ax, W_aa and W_ya (not the biases).
-With one output per step (the 'step' readout), l_i = sum_t l_it sums the
-loss of every step of sequence i.
+With one output per step (the 'step' readout) every step is a sample with
+its sequence's weight: l_i = sum_t l_it sums the loss of the T_i steps of
+sequence i, and the normaliser sum_i w_i becomes sum_i w_i T_i, so that J is
+the weighted mean loss per step.
 
 Over a full batch the sum is accumulated over chunks of sequences (sorted by
 length, so each chunk holds sequences of similar length), which bounds the
@@ -82,8 +84,15 @@ class Objective:
         self.alpha = alpha
         self.ws = ws
         self.dtype = seqs.dtype
-        self.sum_w = float(sample_weight[indices].sum())
         indices = np.asarray(indices)
+        # The normaliser W of J: the total weight of the samples, where with
+        # one output per step every step is a sample carrying its sequence's
+        # weight. J is then a mean per step, whose scale (and so the meaning
+        # of tol and alpha) does not grow with the length of the sequences.
+        weights = sample_weight[indices]
+        if network.per_step:
+            weights = weights * seqs.lengths[indices]
+        self.sum_w = float(weights.sum())
         by_length = indices[np.argsort(-seqs.lengths[indices], kind="stable")]
         max_rows = chunk_rows(network.n_hidden_max, self.dtype)
         self.chunks = []

@@ -52,11 +52,9 @@ class SimpleRNNSequenceRegressor(RegressorMixin, BaseSimpleRNN):
         Output activation g.
     alpha : float, default=10.0
         L2 penalty on every W_ax, W_aa and W_ya (not the biases), divided by
-        the total sample weight in J (see Notes); the default of
-        :class:`SimpleRNNRegressor`. J sums the loss over every step, so
-        against a sequence of T steps the penalty weighs about T times less
-        than it does there; on a few long sequences it barely acts, and a
-        held-out stretch (or ``GridSearchCV``) should choose it.
+        the total weight of the steps in J (see Notes): every step counts
+        as a sample, so alpha acts as it does in :class:`SimpleRNNRegressor`
+        with one sample per step, fading as the data grow.
     %(training_parameters)s
 
     Attributes
@@ -85,13 +83,15 @@ class SimpleRNNSequenceRegressor(RegressorMixin, BaseSimpleRNN):
     every sequence i, and the weights minimise, with sample weights w_i (one
     per sequence, 1 by default)::
 
-        J = sum_i w_i sum_t 0.5 ||y_it - O_it||^2 / sum_i w_i
-            + 0.5 alpha ||W||^2 / sum_i w_i
+        J = sum_i w_i sum_t 0.5 ||y_it - O_it||^2 / sum_i w_i T_i
+            + 0.5 alpha ||W||^2 / sum_i w_i T_i
 
     summed over outputs, where ||W||^2 is the sum of squares of every W_ax,
-    W_aa and W_ya. A long sequence thus weighs in proportion to its number
-    of steps. The gradient is exact backpropagation through time with an
-    error injected at every step.
+    W_aa and W_ya: the weighted mean loss per step. Every step is a sample,
+    so a long sequence weighs in proportion to its number of steps, and the
+    scale of J (and with it the meaning of ``tol`` and ``alpha``) does not
+    grow with the length of the sequences. The gradient is exact
+    backpropagation through time with an error injected at every step.
 
     ``score`` is R^2 over every step of every sequence (each step weighted by
     its sequence's weight), averaged uniformly over outputs.

@@ -221,4 +221,5 @@ def reference_loss_and_gradient(network, theta, seqs, y, w, alpha):
     mask = network.layout.penalty_mask()
     J += 0.5 * alpha * float((theta * mask) @ (theta * mask))
     grad += alpha * theta * mask
-    return J / w.sum(), grad / w.sum()
+    total = (w * seqs.lengths).sum() if network.per_step else w.sum()
+    return J / total, grad / total

@@ -146,7 +146,7 @@ def test_gradient_per_step_outputs(bidirectional, n_hidden, lengths):
 
 
 def test_per_step_loss_matches_its_definition():
-    """J = sum_i w_i sum_t 0.5 ||y_it - O_it||^2 / sum_i w_i + the L2 term / sum_i w_i."""
+    """J = sum_i w_i sum_t 0.5 ||y_it - O_it||^2 / sum_i w_i T_i + the L2 term / sum_i w_i T_i."""
     seqs, y, w = make_problem([4, 2, 3], n_outputs=2, per_step=True)
     obj, network = make_objective(seqs, y, w, n_hidden=(3, 2), alpha=0.3, readout="step")
     theta = lively_theta(network)
@@ -154,7 +154,7 @@ def test_per_step_loss_matches_its_definition():
     per_row = 0.5 * ((y.data - O) ** 2).sum(axis=1)
     per_sequence = np.add.reduceat(per_row, seqs.starts)
     penalised = theta * network.layout.penalty_mask()
-    expected = (w @ per_sequence + 0.5 * 0.3 * penalised @ penalised) / w.sum()
+    expected = (w @ per_sequence + 0.5 * 0.3 * penalised @ penalised) / (w @ seqs.lengths)
     assert obj(theta, np.empty_like(theta)) == pytest.approx(expected, rel=1e-12)
 
 
