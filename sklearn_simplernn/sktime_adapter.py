@@ -43,7 +43,7 @@ def __getattr__(name):
 if _SKTIME_ERROR is None:
 
     class SimpleRNNSktimeForecaster(BaseForecaster):
-        """sktime forecaster that runs a :class:`~sklearn_simplernn.forecasting.SimpleRNNForecaster`.
+        """A SimpleRNNForecaster behind sktime's forecaster interface.
 
         The wrapped forecaster is cloned and fitted in ``fit``; sktime's
         arguments map onto it as follows.
@@ -72,9 +72,9 @@ if _SKTIME_ERROR is None:
           already seen, are skipped, and the rest must continue the series.
         - ``predict_interval(coverage=...)``: the forecaster's
           ``predict_interval`` for each coverage (coverage 0 gives the
-          point forecast at both ends); ``predict_quantiles`` follows from
-          it (quantiles alpha and 1 - alpha are the ends of the interval
-          of coverage 1 - 2 alpha).
+          point forecast at both ends), and ``predict_quantiles`` from it
+          (quantiles alpha and 1 - alpha are the ends of the interval of
+          coverage 1 - 2 alpha; alpha 0.5 is the point forecast).
 
         Only the positions of the times matter to the wrapped forecaster:
         any index sktime accepts works (RangeIndex, integer, PeriodIndex,
@@ -217,6 +217,25 @@ if _SKTIME_ERROR is None:
             return pd.DataFrame(rows.to_numpy(), index=index, columns=forecast.columns)
 
         def _predict_interval(self, fh, X, coverage):
+            ends = self._ends(fh, X, coverage)  # (steps, series, coverage, lower/upper)
+            columns = self._get_columns(method="predict_interval", coverage=coverage)
+            return pd.DataFrame(ends.reshape(len(ends), -1), columns=columns,
+                                index=fh.to_absolute_index(self.cutoff))
+
+        def _predict_quantiles(self, fh, X, alpha):
+            # Quantiles alpha < 0.5 and 1 - alpha are the ends of the interval of
+            # coverage 1 - 2 alpha. Written out rather than left to sktime's
+            # default, which orders the columns of several series wrongly.
+            alpha = list(alpha)
+            ends = self._ends(fh, X, [abs(1 - 2 * a) for a in alpha])
+            upper = np.array([a >= 0.5 for a in alpha])
+            values = np.where(upper[None, None, :], ends[..., 1], ends[..., 0])
+            columns = self._get_columns(method="predict_quantiles", alpha=alpha)
+            return pd.DataFrame(values.reshape(len(values), -1), columns=columns,
+                                index=fh.to_absolute_index(self.cutoff))
+
+        def _ends(self, fh, X, coverage):
+            """Interval ends at the steps of fh, (n_steps, n_series, len(coverage), 2)."""
             steps = self._checked_steps(fh)
             future = self._ahead(X)
             n_series = self.forecaster_.n_series_
@@ -235,9 +254,7 @@ if _SKTIME_ERROR is None:
                     lower, upper = values[:, :, 0], values[:, :, 1]
                 ends[:, :, j, 0] = lower[steps - 1]
                 ends[:, :, j, 1] = upper[steps - 1]
-            columns = self._get_columns(method="predict_interval", coverage=coverage)
-            return pd.DataFrame(ends.reshape(len(steps), -1), columns=columns,
-                                index=fh.to_absolute_index(self.cutoff))
+            return ends
 
         # -- positions --------------------------------------------------------
 

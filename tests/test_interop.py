@@ -6,6 +6,14 @@ copied here verbatim (``test_page_snippets_are_run_here`` checks it):
 - "sktime: forecasting by reduction": test_sktime_reduction_snippet,
   test_sktime_reduction_reads_windows_oldest_first,
   test_sktime_global_pooling_snippet.
+- "sktime: the forecaster under evaluate": test_sktime_adapter_snippet,
+  test_sktime_adapter_evaluate_with_splitters,
+  test_sktime_adapter_update_strategy_refits_on_the_whole_history,
+  test_sktime_adapter_forecasts_are_the_wrapped_ones,
+  test_sktime_adapter_intervals_in_sktime_format,
+  test_sktime_adapter_exogenous_are_future_covariates,
+  test_sktime_adapter_update_skips_seen_times, test_sktime_adapter_horizon,
+  test_sktime_adapter_passes_check_estimator, test_sktime_adapter_is_optional.
 - "sktime: collections of series": test_sktime_panel_snippet,
   test_sktime_long_format_snippet.
 - "skforecast": test_skforecast_snippet,
@@ -19,6 +27,8 @@ the one it needs.
 """
 
 import re
+import subprocess
+import sys
 import textwrap
 import warnings
 from contextlib import contextmanager
@@ -28,6 +38,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from pandas.testing import assert_frame_equal
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -81,7 +92,7 @@ def test_page_snippets_are_run_here():
     page = PAGE.read_text()
     source = Path(__file__).read_text()
     blocks = re.findall(r"\.\. code-block:: python\n\n((?:   .*\n|\n)+)", page)
-    assert len(blocks) == 8
+    assert len(blocks) == 9
     for block in blocks:
         code = textwrap.dedent(block).strip("\n")
         indented = (textwrap.indent(code, " " * k) for k in (4, 8))
@@ -163,6 +174,286 @@ def test_sktime_global_pooling_snippet():
     assert_allclose(forecaster.estimator_[-1].recurrent_weights_, by_hand.recurrent_weights_)
     last = np.vstack([s.to_numpy()[-6:] for s in panel.values()])
     assert_allclose(forecaster.predict(fh=[1])["v"], by_hand.predict(last))
+
+
+# ---------------------------------------------------------------------------
+# sktime: the forecaster under evaluate
+
+
+def _small_forecaster(**params):
+    """A fast SimpleRNNForecaster: a small network, a few iterations."""
+    from sklearn_simplernn.forecasting import SimpleRNNForecaster, default_regressor
+
+    network = default_regressor(random_state=0).set_params(
+        regressor__simplernnregressor__n_hidden=3,
+        regressor__simplernnregressor__max_iter=30,
+    )
+    return SimpleRNNForecaster(network, **{"lookback": 12, "random_state": 0, **params})
+
+
+def test_sktime_adapter_snippet():
+    """evaluate backtests the forecaster on the airline series, quietly, better than naive."""
+    pytest.importorskip("sktime")
+    with _quiet():
+        from sktime.datasets import load_airline
+        from sktime.forecasting.model_evaluation import evaluate
+        from sktime.split import ExpandingWindowSplitter
+
+        from sklearn_simplernn.forecasting import SimpleRNNForecaster, default_regressor
+        from sklearn_simplernn.sktime_adapter import SimpleRNNSktimeForecaster
+
+        y = load_airline()  # monthly airline passengers, 1949-1960
+        network = default_regressor(random_state=0).set_params(
+            regressor__simplernnregressor__n_hidden=4,
+            regressor__simplernnregressor__alpha=1.0,
+            regressor__simplernnregressor__tol=1e-2,
+            regressor__simplernnregressor__max_iter=1000,
+        )
+        forecaster = SimpleRNNSktimeForecaster(
+            SimpleRNNForecaster(network, lookback=12, transform="log_return", random_state=0)
+        )
+        cv = ExpandingWindowSplitter(fh=[1, 2, 3], initial_window=96, step_length=12)
+        results = evaluate(forecaster, cv, y)  # one row per fold: MAPE, fit and predict times
+
+        forecaster.fit(y, fh=[1, 2, 3])
+        y_pred = forecaster.predict()  # 1961-01 .. 1961-03
+        y_interval = forecaster.predict_interval(coverage=0.9)  # columns (name, 0.9, lower/upper)
+    mape = results["test_MeanAbsolutePercentageError"]
+    assert len(results) == 4 and np.isfinite(mape).all()
+    # The seasonal naive forecast (the value a year before) on the same folds.
+    naive = [np.mean(np.abs(1 - y.iloc[test - 12].to_numpy() / y.iloc[test].to_numpy()))
+             for _, test in cv.split(y)]
+    assert mape.mean() < np.mean(naive)  # about 0.06 against 0.08
+    assert_array_equal(y_pred.index, pd.period_range("1961-01", periods=3, freq="M"))
+    assert y_interval.columns.tolist() == [(y.name, 0.9, "lower"), (y.name, 0.9, "upper")]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("splitter", ["expanding", "sliding"])
+@pytest.mark.parametrize("strategy", ["refit", "update", "no-update_params"])
+def test_sktime_adapter_evaluate_with_splitters(splitter, strategy):
+    """evaluate with either splitter and every strategy scores every fold, finitely."""
+    pytest.importorskip("sktime")
+    from sktime.datasets import load_airline
+    from sktime.forecasting.model_evaluation import evaluate
+    from sktime.performance_metrics.forecasting import MeanAbsolutePercentageError
+    from sktime.performance_metrics.forecasting.probabilistic import EmpiricalCoverage
+    from sktime.split import ExpandingWindowSplitter, SlidingWindowSplitter
+
+    from sklearn_simplernn.sktime_adapter import SimpleRNNSktimeForecaster
+
+    y = load_airline()
+    if splitter == "expanding":
+        cv = ExpandingWindowSplitter(fh=[1, 2, 3], initial_window=96, step_length=12)
+    else:
+        cv = SlidingWindowSplitter(fh=[1, 2, 3], window_length=96, step_length=12)
+    forecaster = SimpleRNNSktimeForecaster(_small_forecaster(transform="log_return"))
+    results = evaluate(forecaster, cv, y, strategy=strategy, error_score="raise",
+                       scoring=[MeanAbsolutePercentageError(), EmpiricalCoverage(coverage=0.9)])
+    assert len(results) == 4
+    assert np.isfinite(results["test_MeanAbsolutePercentageError"]).all()
+    assert results["test_MeanAbsolutePercentageError"].max() < 0.25
+    assert results["test_EmpiricalCoverage"].between(0, 1).all()
+    assert_array_equal(results["cutoff"].astype(str), ["1956-12", "1957-12", "1958-12",
+                                                       "1959-12"])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_sktime_adapter_update_strategy_refits_on_the_whole_history():
+    """strategy='update' with a sliding window scores as 'refit' with an expanding one."""
+    pytest.importorskip("sktime")
+    from sktime.datasets import load_airline
+    from sktime.forecasting.model_evaluation import evaluate
+    from sktime.split import ExpandingWindowSplitter, SlidingWindowSplitter
+
+    from sklearn_simplernn.sktime_adapter import SimpleRNNSktimeForecaster
+
+    y = load_airline()
+    forecaster = SimpleRNNSktimeForecaster(_small_forecaster(transform="log_return"))
+    sliding = evaluate(forecaster, SlidingWindowSplitter(fh=[1, 2, 3], window_length=96,
+                                                         step_length=12), y, strategy="update")
+    expanding = evaluate(forecaster, ExpandingWindowSplitter(fh=[1, 2, 3], initial_window=96,
+                                                             step_length=12), y)
+    assert_array_equal(sliding["test_MeanAbsolutePercentageError"],
+                       expanding["test_MeanAbsolutePercentageError"])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_sktime_adapter_forecasts_are_the_wrapped_ones():
+    """Relative and absolute fh pick steps of the wrapped forecaster's forecast, exactly."""
+    pytest.importorskip("sktime")
+    from sktime.datasets import load_airline
+    from sktime.forecasting.base import ForecastingHorizon
+
+    from sklearn_simplernn.sktime_adapter import SimpleRNNSktimeForecaster
+
+    y = load_airline()[:120]
+    wrapped = _small_forecaster(transform="log_return", horizon=5)
+    expected = clone(wrapped).fit(y).predict()
+    expected_interval = clone(wrapped).fit(y).predict_interval(coverage=0.8)
+
+    adapter = SimpleRNNSktimeForecaster(_small_forecaster(transform="log_return"))
+    y_pred = adapter.fit(y, fh=[2, 5]).predict()
+    assert adapter.forecaster_.horizon == 5  # the largest step of fh
+    assert_array_equal(y_pred.index, expected.index[[1, 4]])
+    assert_array_equal(y_pred, expected.iloc[[1, 4]])
+    assert y_pred.name == y.name
+    interval = adapter.predict_interval(coverage=0.8)
+    assert_array_equal(interval.iloc[:, 0], expected_interval["lower"].iloc[[1, 4]])
+    assert_array_equal(interval.iloc[:, 1], expected_interval["upper"].iloc[[1, 4]])
+
+    absolute = ForecastingHorizon(pd.period_range("1959-01", periods=3, freq="M"),
+                                  is_relative=False)
+    y_abs = SimpleRNNSktimeForecaster(_small_forecaster(transform="log_return")).fit(
+        y, fh=absolute).predict()
+    assert_array_equal(y_abs, clone(wrapped).set_params(horizon=3).fit(y).predict())
+    # A panel: one network for both series, as the wrapped forecaster fits it.
+    panel = pd.DataFrame({"a": y, "b": y.iloc[::-1].to_numpy()}, index=y.index)
+    by_hand = clone(wrapped).fit(panel).predict()
+    # sktime names no index level of a forecast; the wrapped forecaster keeps y's.
+    assert_frame_equal(adapter.fit(panel, fh=[1, 2, 3, 4, 5]).predict(), by_hand,
+                       check_names=False)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_sktime_adapter_intervals_in_sktime_format():
+    """predict_interval: (variable, coverage, lower/upper) columns, fh rows, nested ends."""
+    pytest.importorskip("sktime")
+    from sktime.datasets import load_airline
+    from sktime.datatypes import check_is_mtype
+
+    from sklearn_simplernn.sktime_adapter import SimpleRNNSktimeForecaster
+
+    y = load_airline()[:120]
+    panel = pd.DataFrame({"a": y, "b": 2 * y.to_numpy()}, index=y.index)
+    for data, names in [(y, [y.name]), (panel, ["a", "b"])]:
+        adapter = SimpleRNNSktimeForecaster(
+            _small_forecaster(transform="log_return", calibration_size=0.5),
+            interval_method="scaled",
+        ).fit(data, fh=[1, 3])
+        interval = adapter.predict_interval(coverage=[0.5, 0.9])
+        assert check_is_mtype(interval, "pred_interval", scitype="Proba")
+        assert interval.columns.tolist() == [
+            (name, c, end) for name in names for c in (0.5, 0.9) for end in ("lower", "upper")]
+        assert_array_equal(interval.index, pd.period_range("1959-01", periods=3, freq="M")[[0, 2]])
+        point = adapter.predict()
+        point = point.to_frame() if isinstance(point, pd.Series) else point
+        for column, name in zip(point.columns, names):
+            ends = interval[name]
+            assert (ends[(0.9, "lower")] < ends[(0.5, "lower")]).all()
+            assert (ends[(0.5, "lower")] < point[column]).all()
+            assert (point[column] < ends[(0.5, "upper")]).all()
+            assert (ends[(0.5, "upper")] < ends[(0.9, "upper")]).all()
+        quantiles = adapter.predict_quantiles(alpha=[0.05, 0.5, 0.95])
+        assert quantiles.columns.tolist() == [
+            (name, a) for name in names for a in (0.05, 0.5, 0.95)]
+        for column, name in zip(point.columns, names):
+            assert_array_equal(quantiles[(name, 0.05)], interval[(name, 0.9, "lower")])
+            assert_array_equal(quantiles[(name, 0.5)], point[column])
+            assert_array_equal(quantiles[(name, 0.95)], interval[(name, 0.9, "upper")])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_sktime_adapter_exogenous_are_future_covariates():
+    """X is future_covariates: the same forecast as the wrapped forecaster given them."""
+    pytest.importorskip("sktime")
+    from sktime.datasets import load_uschange
+
+    from sklearn_simplernn.sktime_adapter import SimpleRNNSktimeForecaster
+
+    y, X = load_uschange()  # quarterly US changes: consumption, and income, production, ...
+    wrapped = _small_forecaster(lookback=8, horizon=4)
+    expected = clone(wrapped).fit(y[:150], future_covariates=X[:154]).predict()
+    adapter = SimpleRNNSktimeForecaster(wrapped).fit(y[:150], X=X[:150], fh=[1, 2, 3, 4])
+    assert_array_equal(adapter.predict(X=X[150:154]), expected)
+    assert adapter.forecaster_.future_covariate_names_ == list(X.columns)
+    with pytest.raises(ValueError, match="needs X at the 4 time"):
+        adapter.predict()
+    with pytest.raises(ValueError, match="X has no rows at 2 time"):
+        adapter.predict(fh=[1, 4], X=X.iloc[[150, 153]])  # every step up to 4 is needed
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_sktime_adapter_update_skips_seen_times():
+    """update passes on only the new times, with refit=update_params, and refuses gaps."""
+    pytest.importorskip("sktime")
+    from sktime.datasets import load_uschange
+
+    from sklearn_simplernn.sktime_adapter import SimpleRNNSktimeForecaster
+
+    y, X = load_uschange()
+    wrapped = _small_forecaster(lookback=8, horizon=2)
+    for update_params in (False, True):
+        adapter = SimpleRNNSktimeForecaster(wrapped).fit(y[:150], X=X[:150], fh=[1, 2])
+        network = adapter.forecaster_.regressor_
+        # As evaluate(strategy="update") does: the whole window again, and 10 new times.
+        adapter.update(y[:160], X=X[:160], update_params=update_params)
+        assert adapter.cutoff[0] == 159
+        assert (adapter.forecaster_.regressor_ is network) is not update_params
+        by_hand = clone(wrapped).fit(y[:150], future_covariates=X[:150])
+        by_hand.update(y[150:160], future_covariates=X[150:160], refit=update_params)
+        assert_array_equal(adapter.predict(X=X[160:162]),
+                           by_hand.predict(future_covariates=X[160:162]))
+    with pytest.raises(ValueError, match="continue the series without gaps"):
+        adapter.update(y[165:170], X=X[165:170])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_sktime_adapter_horizon():
+    """fit without fh keeps the forecaster's horizon; predict further than it is refused."""
+    pytest.importorskip("sktime")
+    from sktime.datasets import load_airline
+
+    from sklearn_simplernn.sktime_adapter import SimpleRNNSktimeForecaster
+
+    y = load_airline()[:120]
+    adapter = SimpleRNNSktimeForecaster(_small_forecaster(horizon=3)).fit(y)
+    assert adapter.forecaster_.horizon == 3
+    assert len(adapter.predict(fh=[1, 2, 3])) == 3
+    with pytest.raises(ValueError, match="fh reaches 4 steps ahead, but the forecaster was "
+                                         "fitted for 3"):
+        adapter.predict(fh=[4])
+    with pytest.raises(NotImplementedError, match="in-sample"):
+        adapter.predict(fh=[0])
+
+
+def test_sktime_adapter_passes_check_estimator():
+    """sktime's own conformance suite passes on both test parameter sets."""
+    pytest.importorskip("sktime")
+    from sktime.utils.estimator_checks import check_estimator
+
+    from sklearn_simplernn.sktime_adapter import SimpleRNNSktimeForecaster
+
+    with warnings.catch_warnings():
+        # The test instances' networks are small and stop early, on purpose;
+        # predict_proba wants skpro, which the interop extra does not install.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.filterwarnings("ignore", message="Forecasters' predict_proba requires skpro")
+        results = check_estimator(SimpleRNNSktimeForecaster, raise_exceptions=False,
+                                  verbose=False)
+    failed = {name: result for name, result in results.items() if result != "PASSED"}
+    assert len(results) > 700
+    assert not failed, failed
+
+
+def test_sktime_adapter_is_optional():
+    """Without sktime the package imports and persists; the adapter says how to install it."""
+    pytest.importorskip("sktime")
+    code = textwrap.dedent("""
+        import sys
+        sys.modules["sktime"] = None  # as if sktime were not installed
+        import sklearn_simplernn
+        from sklearn_simplernn._persistence import trusted_types
+        assert "sklearn_simplernn.sktime_adapter" not in sys.modules
+        trusted_types()  # imports every module of the package, this one too
+        try:
+            from sklearn_simplernn.sktime_adapter import SimpleRNNSktimeForecaster
+        except ImportError as error:
+            print(error)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert 'pip install "sklearn-simplernn[interop]"' in done.stdout
 
 
 # ---------------------------------------------------------------------------
