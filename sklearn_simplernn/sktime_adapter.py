@@ -89,7 +89,7 @@ if _SKTIME_ERROR is None:
             largest step of ``fh`` when ``fit`` receives ``fh``. Its
             parameters are tunable through sktime's and scikit-learn's
             nested names, e.g. ``forecaster__lookback``.
-        interval_method : {'conformal', 'scaled'}, default='conformal'
+        interval_method : {'scaled', 'conformal'}, default='scaled'
             The ``method`` of the forecaster's ``predict_interval``.
 
         Attributes
@@ -146,7 +146,7 @@ if _SKTIME_ERROR is None:
         # covariates), so sktime's own copy would only double the memory.
         _config = {"remember_data": False}
 
-        def __init__(self, forecaster=None, interval_method="conformal"):
+        def __init__(self, forecaster=None, interval_method="scaled"):
             self.forecaster = forecaster
             self.interval_method = interval_method
             super().__init__()
@@ -329,5 +329,5 @@ if _SKTIME_ERROR is None:
                 {"forecaster": SimpleRNNForecaster(network(0), lookback=3, calibration_size=0.5)},
                 {"forecaster": SimpleRNNForecaster(network(1), lookback=3, strategy="recursive",
                                                    transform="diff", calibration_size=0.5),
-                 "interval_method": "scaled"},
+                 "interval_method": "conformal"},
             ]
