@@ -69,7 +69,8 @@ def test_loss_is_the_cross_entropy_objective():
                 X, y, sample_weight=w)
     log_p = clf.predict_log_proba(X)
     nll = -log_p[np.arange(60), np.searchsorted(clf.classes_, y)]
-    W = [clf.input_weights_, clf.recurrent_weights_, clf.output_weights_]
+    # Every layer's (and direction's) W_ax and W_aa, and W_ya: the penalised weights.
+    W = clf.input_weights_ + clf.recurrent_weights_ + [clf.output_weights_]
     J = (w @ nll + 0.5 * 0.2 * sum((M**2).sum() for M in W)) / w.sum()
     assert clf.loss_ == pytest.approx(J, rel=1e-9)
 
