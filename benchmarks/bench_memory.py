@@ -2,7 +2,7 @@
 
 The full-batch objective sums J and its gradient over chunks of sequences, so
 the hidden-state cache (and the BPTT scratch) is bounded by one chunk
-(``_training._CHUNK_BYTES`` per buffer), whatever the number of sequences.
+(``_objective._CHUNK_BYTES`` per buffer), whatever the number of sequences.
 Fitting 200,000 sequences of length 50 with n_hidden=64 by L-BFGS should need
 no more than about 1 GB beyond the data itself.
 

@@ -97,8 +97,9 @@ class Objective:
         max_rows = chunk_rows(network.n_hidden_max, self.dtype)
         self.chunks = []
         for idx in _split_by_steps(by_length, seqs.lengths, max_rows):
-            batch = pack(seqs, idx)
+            batch = pack(seqs, idx, keep_rows=network.per_step)
             self.chunks.append((batch, *chunk_targets(network, batch, y, sample_weight, idx)))
+            batch.rows = None  # the targets are gathered: no need to keep an index per step
         # One mask per fit, not per mini-batch (make_objective runs per batch).
         key = ("penalty", self.layout.shapes, np.dtype(self.dtype))
         if key not in ws.memo:
@@ -172,7 +173,7 @@ def predict_logits(theta, network, seqs, ws=None):
     light = len(network.layers) == 1 and not network.readout.needs_states
     max_rows = (16 if light else 1) * chunk_rows(network.n_hidden_max, seqs.dtype)
     for idx in _split_by_steps(np.arange(len(seqs)), seqs.lengths, max_rows):
-        batch = pack(seqs, idx)
+        batch = pack(seqs, idx, keep_rows=network.per_step)
         Zo, _ = network.forward(params, batch, ws, cache=False)
         if network.per_step:
             out[batch.rows] = Zo

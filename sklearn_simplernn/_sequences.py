@@ -822,13 +822,17 @@ class PackedBatch:
         return len(self.batch_sizes)
 
 
-def pack(seqs, indices=None):
+def pack(seqs, indices=None, keep_rows=False):
     """Pack sequences ``indices`` (all when None) of ``seqs`` for the recurrence.
 
     Parameters
     ----------
     seqs : SequenceData
     indices : ndarray of int, optional
+    keep_rows : bool, default=False
+        Keep ``rows`` (one index per step, for per-step targets and
+        predictions). A full-batch objective keeps every chunk for the whole
+        fit, so an unneeded index would cost 8 bytes per step of the data.
 
     Returns
     -------
@@ -868,4 +872,5 @@ def pack(seqs, indices=None):
     X1 = np.empty((len(rows), D + 1), dtype=seqs.dtype)
     np.take(seqs.data, rows, axis=0, out=X1[:, :D])
     X1[:, D] = 1
-    return PackedBatch(X1, batch_sizes.astype(np.int64), order, last, prev, offsets, rows)
+    return PackedBatch(X1, batch_sizes.astype(np.int64), order, last, prev, offsets,
+                       rows if keep_rows else None)

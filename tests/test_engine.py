@@ -194,7 +194,7 @@ def test_engine_matches_the_reference_loop(variant, lengths, activation):
     np.testing.assert_allclose(grad, grad_ref, rtol=1e-9, atol=1e-12)
     # Prediction (no cache, larger chunks) gives the same outputs as training's pass.
     Zo, _ = network.forward(network.layout.unpack(theta), pack(seqs), Workspace())
-    batch = pack(seqs)
+    batch = pack(seqs, keep_rows=True)
     logits = predict_logits(theta, network, seqs)
     if per_step:
         np.testing.assert_allclose(logits[batch.rows], Zo, rtol=1e-13, atol=1e-14)
