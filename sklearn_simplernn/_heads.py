@@ -54,11 +54,11 @@ class MeanReadout:
         for t, n in enumerate(batch.batch_sizes.tolist()):
             if t:
                 R[:n] += H[off[t]:off[t + 1]]
-        R /= batch.lengths[:, None]
+        R /= batch.lengths[:, None].astype(R.dtype)
         return R
 
     def backward(self, batch, dR, ws):
-        dR = dR / batch.lengths[:, None]
+        dR = dR / batch.lengths[:, None].astype(dR.dtype)  # stays in the batch's dtype
         dH = ws.get("dH", (batch.n_rows, dR.shape[1]), dR.dtype)
         if batch.equal_lengths:
             dH.reshape(batch.n_steps, len(batch), -1)[...] = dR
