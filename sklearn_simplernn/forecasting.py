@@ -234,9 +234,9 @@ class SimpleRNNForecaster(BaseEstimator):
     Freq: B, Name: close, dtype: float64
     >>> fc.predict_interval(coverage=0.9).round(2)
                  lower   upper
-    2025-02-24  106.51  110.75
-    2025-02-25  106.22  111.04
-    2025-02-26  106.00  111.29
+    2025-02-24  106.62  110.64
+    2025-02-25  106.24  111.01
+    2025-02-26  105.92  111.37
 
     The network itself comes in with ``regressor=None`` (see
     :func:`default_regressor`).
@@ -784,7 +784,7 @@ def backtest(forecaster, y, *, start, step=1, refit=False, coverage=None,
         origin  step     time  actual  forecast  lower  upper
     0  2014-12     1  2015-01    9.96     10.03   9.85  10.20
     1  2014-12     2  2015-02   10.36     10.49  10.32  10.67
-    2  2014-12     3  2015-03   10.80     10.88  10.71  11.05
+    2  2014-12     3  2015-03   10.80     10.88  10.70  11.06
     >>> scores = res.scores.loc[["forecaster", "seasonal_naive"], ["rmse", "coverage"]]
     >>> scores.round(3)  # doctest: +NORMALIZE_WHITESPACE
                           rmse  coverage
