@@ -161,7 +161,7 @@ class BaseSimpleRNN(CallbackSupportMixin, BaseEstimator):
         learning_rate="constant",
         learning_rate_init=1e-3,
         power_t=0.5,
-        max_iter=200,
+        max_iter=1000,
         shuffle=True,
         random_state=None,
         tol=1e-4,
@@ -472,9 +472,10 @@ _TRAINING_PARAMETERS_DOC = """    solver : {'lbfgs', 'L-BFGS-B', 'BFGS', 'CG', '
         Step size of 'gd', 'sgd' and 'adam'.
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
-    max_iter : int, default=200
+    max_iter : int, default=1000
         Iterations of the scipy methods; epochs (passes over the data) of
-        'gd', 'sgd' and 'adam'.
+        'gd', 'sgd' and 'adam'. A budget, not a target: most fits stop at
+        ``tol`` well before it.
     shuffle : bool, default=True
         Shuffle the sequences each epoch ('sgd', 'adam' with mini-batches).
     random_state : int, RandomState instance or None, default=None
@@ -484,7 +485,11 @@ _TRAINING_PARAMETERS_DOC = """    solver : {'lbfgs', 'L-BFGS-B', 'BFGS', 'CG', '
         Tolerance: 'gd', 'sgd' and 'adam' stop when the loss (or validation
         score) improves by less than ``tol`` for ``n_iter_no_change``
         iterations; for the scipy methods it is the gradient tolerance
-        (``gtol``; ``ftol`` for SLSQP, ``xtol`` for Newton-CG).
+        (``gtol``; ``ftol`` for SLSQP, ``xtol`` for Newton-CG). L-BFGS
+        (``'lbfgs'``, ``'L-BFGS-B'``) also stops when an iteration lowers
+        ``J`` by less than ``tol / 100`` relative to ``max(|J|, 1)``: on the
+        flat stretches of a recurrent loss, where the gradient stays above
+        ``tol`` for hundreds of iterations that change no prediction.
     verbose : bool, default=False
         Print one line per iteration.
     warm_start : bool, default=False

@@ -47,9 +47,9 @@ class SimpleRNNClassifier(ClassifierMixin, BaseSimpleRNN):
         divided by the total sample weight in J.
 
         The defaults of the three (a bidirectional layer of 16 units read
-        through its maximum over the steps, alpha=1e-2, L-BFGS for 200
-        iterations) were chosen on six classification sets of the UEA/UCR
-        archives by ``benchmarks/accuracy_study.py``: a class usually shows
+        through its maximum over the steps, alpha=1e-2, L-BFGS) were chosen
+        on six classification sets of the UEA/UCR archives by
+        ``benchmarks/accuracy_study.py``: a class usually shows
         anywhere in a sequence, not only at its end, and over long sequences
         the last state of a forward run forgets the beginning. Against one
         forward layer read at its last step (alpha=1e-4) they raised the
@@ -127,7 +127,7 @@ class SimpleRNNClassifier(ClassifierMixin, BaseSimpleRNN):
         learning_rate="constant",
         learning_rate_init=1e-3,
         power_t=0.5,
-        max_iter=200,
+        max_iter=1000,
         shuffle=True,
         random_state=None,
         tol=1e-4,

@@ -26,7 +26,7 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
         Number of hidden units H, or a tuple with the units of each
         recurrent layer: layer k reads the hidden states of layer k - 1, as
         in ``torch.nn.RNN(num_layers=K)``. The defaults (16 units, L-BFGS, alpha=10,
-        200 iterations) were chosen on real data by
+        at most 1000 iterations) were chosen on real data by
         ``benchmarks/accuracy_study.py``; see the user guide.
     activation : {'tanh', 'relu', 'logistic', 'identity'}, default='tanh'
         Hidden activation f.
@@ -141,7 +141,7 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
         learning_rate="constant",
         learning_rate_init=1e-3,
         power_t=0.5,
-        max_iter=200,
+        max_iter=1000,
         shuffle=True,
         random_state=None,
         tol=1e-4,

@@ -133,7 +133,7 @@ class SimpleRNNSequenceRegressor(RegressorMixin, BaseSimpleRNN):
         learning_rate="constant",
         learning_rate_init=1e-3,
         power_t=0.5,
-        max_iter=200,
+        max_iter=1000,
         shuffle=True,
         random_state=None,
         tol=1e-4,

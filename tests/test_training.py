@@ -123,20 +123,29 @@ def test_iterative_solvers_train_the_ragged_example(solver):
     assert model.loss_curve_[-1] < 0.6 * model.loss_curve_[0]
 
 
-def test_lbfgs_reaches_gradient_tolerance():
-    """On a small smooth problem L-BFGS converges: projected gradient below tol, no warning."""
-    X, y = task(n=30, T=4)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        model = SimpleRNNRegressor(n_hidden=2, alpha=1.0, tol=1e-5, max_iter=2000,
-                                   random_state=0).fit(X, y)
+def _gradient_at_the_fit(model, X, y, alpha):
     from sklearn_simplernn._losses import SquaredLoss
     from sklearn_simplernn._sequences import validate_sequences
 
     obj, network = make_objective(validate_sequences(model, X, reset=False), y.reshape(-1, 1),
-                                  np.ones(30), 2, "tanh", SquaredLoss(), 1.0)
+                                  np.ones(len(y)), model.n_hidden, "tanh", SquaredLoss(), alpha)
     grad = np.empty(network.layout.size)
     obj(theta_of(model), grad)
+    return grad
+
+
+def test_lbfgs_reaches_gradient_tolerance():
+    """On a small smooth problem L-BFGS converges: with a tight tol the gradient vanishes."""
+    X, y = task(n=30, T=4)
+    tol = 1e-8
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = SimpleRNNRegressor(n_hidden=2, alpha=1.0, tol=tol, max_iter=2000,
+                                   random_state=0).fit(X, y)
+    grad = _gradient_at_the_fit(model, X, y, 1.0)
+    before, after = model.loss_curve_[-2:]
+    stalled = (before - after) / max(abs(before), abs(after), 1.0) <= tol / 100
+    assert np.abs(grad).max() < tol or stalled
     assert np.abs(grad).max() < 1e-5
 
 
@@ -147,6 +156,33 @@ def test_loss_curve_and_n_iter_for_scipy():
     assert len(model.loss_curve_) == model.n_iter_ == 15
     assert model.loss_curve_[-1] == pytest.approx(model.loss_)
     assert np.all(np.diff(model.loss_curve_) <= 1e-12)  # L-BFGS-B is monotone
+
+
+def test_lbfgs_stops_on_a_flat_stretch_by_the_relative_reduction_rule():
+    """With the gradient still above tol, L-BFGS stops once an iteration gains < tol/100 of J."""
+    X, y = task()
+    tol = 1e-4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = SimpleRNNRegressor(n_hidden=8, alpha=1e-4, tol=tol, random_state=0).fit(X, y)
+    assert model.n_iter_ < model.max_iter
+    # The gradient rule did not end this fit ...
+    assert np.abs(_gradient_at_the_fit(model, X, y, 1e-4)).max() > tol
+    # ... the last iteration's relative gain did (L-BFGS-B's ftol test).
+    before, after = model.loss_curve_[-2:]
+    assert (before - after) / max(abs(before), abs(after), 1.0) <= tol / 100
+
+
+def test_a_lower_tol_continues_the_same_lbfgs_path():
+    """tol only decides where L-BFGS stops: a tighter fit passes through the looser one."""
+    X, y = task()
+    loose = SimpleRNNRegressor(n_hidden=8, alpha=1e-4, tol=1e-4, random_state=0).fit(X, y)
+    tight = quiet_fit(SimpleRNNRegressor(n_hidden=8, alpha=1e-4, tol=1e-7, random_state=0),
+                      X, y)
+    assert tight.n_iter_ > loose.n_iter_
+    np.testing.assert_allclose(tight.loss_curve_[:loose.n_iter_], loose.loss_curve_,
+                               rtol=1e-12)
+    assert tight.loss_ < loose.loss_
 
 
 # ---------------------------------------------------------------------------
