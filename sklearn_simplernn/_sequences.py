@@ -374,8 +374,8 @@ def _check_step_feature_names(estimator, X, reset):
     if not unexpected and not missing:
         message += "Feature names must be in the same order as they were in fit.\n"
     message += (
-        f"The columns of a long-format DataFrame are the step features; select them in "
-        f"the order of fit with X[model.step_feature_names_in_]."
+        "The columns of a long-format DataFrame are the step features; select them in "
+        "the order of fit with X[model.step_feature_names_in_]."
     )
     raise ValueError(message)
 
@@ -719,10 +719,10 @@ def warn_unlikely_layout(seqs, X):
         )
     elif np.all(seqs.lengths == 1):
         warnings.warn(
-            f"Every sequence of X has a single time step, so the network sees no history "
-            f"(it reduces to a one-hidden-layer network). If X is a column of one series "
-            f"(e.g. series.to_frame()), cut the series into windows of past values with "
-            f"sklearn_simplernn.preprocessing.make_windows(series, lookback=...).",
+            "Every sequence of X has a single time step, so the network sees no history "
+            "(it reduces to a one-hidden-layer network). If X is a column of one series "
+            "(e.g. series.to_frame()), cut the series into windows of past values with "
+            "sklearn_simplernn.preprocessing.make_windows(series, lookback=...).",
             UserWarning,
         )
 
