@@ -12,7 +12,7 @@ set as ``ftol / tol`` at the estimators' ``tol``), ``max_iter`` as an estimator
 parameter, and two rules that wrap ``scipy.optimize.minimize``: scikit-learn
 MLP's ``n_iter_no_change`` rule on the training loss, and one restart of L-BFGS
 after an ABNORMAL line search. "former" is the rule the package had before
-``ftol = tol / 100``, ``maxls=100`` and ``max_iter=1000``: ``ftol = 64 eps``
+``ftol = min(tol / 100, 1e-6)``, ``maxls=100`` and ``max_iter=1000``: ``ftol = 64 eps``
 (the gradient test alone decides), ``maxls=20``, ``max_iter=200``. "current
 defaults" patches nothing.
 
@@ -155,17 +155,20 @@ def _minimize(candidate, stops, minimize, fun, x0, **kwargs):
 @contextlib.contextmanager
 def stopping_rule(candidate, stops):
     """Within the block, fits use the candidate's rule and append scipy's message to stops."""
-    saved = _training._LBFGS_FTOL_PER_TOL, _training._LBFGS_MAXLS, scipy.optimize.minimize
+    saved = (_training._LBFGS_FTOL_PER_TOL, _training._LBFGS_FTOL_MAX, _training._LBFGS_MAXLS,
+             scipy.optimize.minimize)
     if candidate.ftol is not None:
         _training._LBFGS_FTOL_PER_TOL = candidate.ftol / TOL
+        _training._LBFGS_FTOL_MAX = np.inf
     if candidate.maxls is not None:
         _training._LBFGS_MAXLS = candidate.maxls
     scipy.optimize.minimize = lambda fun, x0, **kwargs: _minimize(
-        candidate, stops, saved[2], fun, x0, **kwargs)
+        candidate, stops, saved[3], fun, x0, **kwargs)
     try:
         yield
     finally:
-        _training._LBFGS_FTOL_PER_TOL, _training._LBFGS_MAXLS, scipy.optimize.minimize = saved
+        (_training._LBFGS_FTOL_PER_TOL, _training._LBFGS_FTOL_MAX, _training._LBFGS_MAXLS,
+         scipy.optimize.minimize) = saved
 
 
 # ---------------------------------------------------------------------------
@@ -262,7 +265,8 @@ def print_summary(summary, results, sets):
     current = results.get("current defaults")
     if current is None:
         return
-    print(f"\n== current defaults (ftol = {_training._LBFGS_FTOL_PER_TOL:g} * tol, "
+    print(f"\n== current defaults (ftol = min({_training._LBFGS_FTOL_PER_TOL:g} * tol, "
+          f"{_training._LBFGS_FTOL_MAX:g}), "
           f"maxls={_training._LBFGS_MAXLS}, max_iter={SimpleRNNRegressor().max_iter})")
     for name in sets:
         rec = current[name]

@@ -487,9 +487,10 @@ _TRAINING_PARAMETERS_DOC = """    solver : {'lbfgs', 'L-BFGS-B', 'BFGS', 'CG', '
         iterations; for the scipy methods it is the gradient tolerance
         (``gtol``; ``ftol`` for SLSQP, ``xtol`` for Newton-CG). L-BFGS
         (``'lbfgs'``, ``'L-BFGS-B'``) also stops when an iteration lowers
-        ``J`` by less than ``tol / 100`` relative to ``max(|J|, 1)``: on the
-        flat stretches of a recurrent loss, where the gradient stays above
-        ``tol`` for hundreds of iterations that change no prediction.
+        ``J`` by less than ``min(tol / 100, 1e-6)`` relative to
+        ``max(|J|, 1)``: on the flat stretches of a recurrent loss, where the
+        gradient stays above ``tol`` for hundreds of iterations that change
+        no prediction. A smaller ``tol`` tightens both tests.
     verbose : bool, default=False
         Print one line per iteration.
     warm_start : bool, default=False

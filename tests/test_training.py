@@ -173,6 +173,16 @@ def test_lbfgs_stops_on_a_flat_stretch_by_the_relative_reduction_rule():
     assert (before - after) / max(abs(before), abs(after), 1.0) <= tol / 100
 
 
+def test_lbfgs_relative_stop_follows_a_tight_tol_but_not_a_loose_one():
+    """ftol is tol / 100, but never above 1e-6: a loose tol must not end fits that still gain."""
+    from sklearn_simplernn._training import _scipy_options
+
+    for tol, ftol in [(1e-2, 1e-6), (1e-4, 1e-6), (1e-7, 1e-9)]:
+        options = _scipy_options("L-BFGS-B", max_iter=10, max_fun=100, tol=tol)
+        assert options["gtol"] == tol
+        assert options["ftol"] == pytest.approx(ftol, rel=1e-12)
+
+
 def test_a_lower_tol_continues_the_same_lbfgs_path():
     """tol only decides where L-BFGS stops: a tighter fit passes through the looser one."""
     X, y = task()
