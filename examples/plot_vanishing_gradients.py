@@ -241,11 +241,12 @@ print(f"saved 3 figures to {OUTPUT}; total runtime {time.perf_counter() - start_
 #   (ReLU); with :math:`\rho = 2` it explodes for both activations.
 # * Clipping is the cure for *exploding* gradients only: it caps the step, not
 #   the decay of the gradient across time.
-# * On the recall task the network learns the dependency over a few dozen
-#   steps, while the gradient reaching :math:`a_1` at initialisation is still
-#   above about :math:`10^{-3}`; around 40 to 50 steps success depends on the
-#   seed (whether the optimizer finds the faint direction at all), and from
-#   60 steps on every seed fails. A negative :math:`R^2` means the network
+# * On the recall task every seed learns the dependency over up to 10
+#   steps, while the gradient reaching :math:`a_1` at initialisation is
+#   still above about :math:`10^{-1}`; at 20 steps (gradient
+#   :math:`3 \cdot 10^{-2}`) success depends on the seed (whether the
+#   optimizer finds the faint direction at all: one of three does), and from
+#   30 steps on every seed fails. A negative :math:`R^2` means the network
 #   fitted the noise of its 300 training sequences instead. Gated cells (LSTM, GRU) were invented for
 #   exactly this; see Pascanu, Mikolov and Bengio (2013) and
 #   :doc:`/mathematics`.

@@ -474,8 +474,9 @@ _TRAINING_PARAMETERS_DOC = """    solver : {'lbfgs', 'L-BFGS-B', 'BFGS', 'CG', '
         Exponent of the 'invscaling' schedule.
     max_iter : int, default=1000
         Iterations of the scipy methods; epochs (passes over the data) of
-        'gd', 'sgd' and 'adam'. A budget, not a target: most fits stop at
-        ``tol`` well before it.
+        'gd', 'sgd' and 'adam'. An upper bound: L-BFGS usually stops well
+        before it (by ``tol``), and 'gd', 'sgd' and 'adam' stop once the
+        loss has stalled (``tol``, ``n_iter_no_change``).
     shuffle : bool, default=True
         Shuffle the sequences each epoch ('sgd', 'adam' with mini-batches).
     random_state : int, RandomState instance or None, default=None
@@ -490,7 +491,9 @@ _TRAINING_PARAMETERS_DOC = """    solver : {'lbfgs', 'L-BFGS-B', 'BFGS', 'CG', '
         ``J`` by less than ``min(tol / 100, 1e-6)`` relative to
         ``max(|J|, 1)``: on the flat stretches of a recurrent loss, where the
         gradient stays above ``tol`` for hundreds of iterations that change
-        no prediction. A smaller ``tol`` tightens both tests.
+        the predictions little. That test usually ends an L-BFGS fit, so its
+        final gradient is often above ``tol``; a smaller ``tol`` tightens
+        both tests.
     verbose : bool, default=False
         Print one line per iteration.
     warm_start : bool, default=False

@@ -53,8 +53,8 @@ class SimpleRNNClassifier(ClassifierMixin, BaseSimpleRNN):
         anywhere in a sequence, not only at its end, and over long sequences
         the last state of a forward run forgets the beginning. Against one
         forward layer read at its last step (alpha=1e-4) they raised the
-        accuracy on all six sets (0.63 to 0.78 on average; see the user
-        guide) for 2.6 times the fit time.
+        accuracy on all six sets (0.63 to 0.77 on average; see the user
+        guide), for about 2.6 times the fit time.
     %(training_parameters)s
 
     Attributes

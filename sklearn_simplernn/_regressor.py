@@ -25,9 +25,10 @@ class SimpleRNNRegressor(RegressorMixin, BaseSimpleRNN):
     n_hidden : int or tuple of int, default=16
         Number of hidden units H, or a tuple with the units of each
         recurrent layer: layer k reads the hidden states of layer k - 1, as
-        in ``torch.nn.RNN(num_layers=K)``. The defaults (16 units, L-BFGS, alpha=10,
-        at most 1000 iterations) were chosen on real data by
-        ``benchmarks/accuracy_study.py``; see the user guide.
+        in ``torch.nn.RNN(num_layers=K)``. The defaults (16 units, L-BFGS, alpha=10)
+        were chosen on real data by ``benchmarks/accuracy_study.py``, and
+        L-BFGS's stopping rule by ``benchmarks/stopping_study.py``; see the
+        user guide.
     activation : {'tanh', 'relu', 'logistic', 'identity'}, default='tanh'
         Hidden activation f.
     bidirectional : bool, default=False

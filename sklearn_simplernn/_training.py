@@ -34,8 +34,8 @@ from ._rnn import Workspace
 # min(_LBFGS_FTOL_PER_TOL * tol, _LBFGS_FTOL_MAX) (relative to max(|J|, 1)).
 # On the long, flat valleys of recurrent losses the projected gradient can stay
 # above tol for hundreds of iterations that each gain less than a millionth of
-# J and change no prediction; this stop ends them.  At the default tol=1e-4 it
-# is 1e-6, the value the accuracy study chose (benchmarks/ACCURACY.md).  A
+# J and change the predictions little; this stop ends them.  At the default
+# tol=1e-4 it is 1e-6, the value benchmarks/stopping_study.py chose.  A
 # smaller tol tightens it; a larger one leaves it at 1e-6, so that a loose
 # gradient tolerance does not also end fits that still gain.
 _LBFGS_FTOL_PER_TOL = 1e-2

@@ -134,8 +134,8 @@ def _gradient_at_the_fit(model, X, y, alpha):
     return grad
 
 
-def test_lbfgs_reaches_gradient_tolerance():
-    """On a small smooth problem L-BFGS converges: with a tight tol the gradient vanishes."""
+def test_a_tight_tol_drives_the_lbfgs_gradient_to_zero():
+    """On a small smooth problem a tight tol ends L-BFGS near a stationary point, unwarned."""
     X, y = task(n=30, T=4)
     tol = 1e-8
     with warnings.catch_warnings():
@@ -164,10 +164,11 @@ def test_lbfgs_stops_on_a_flat_stretch_by_the_relative_reduction_rule():
     tol = 1e-4
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        model = SimpleRNNRegressor(n_hidden=8, alpha=1e-4, tol=tol, random_state=0).fit(X, y)
+        # random_state=3: the gradient ends 9 times above tol, far from a tie.
+        model = SimpleRNNRegressor(n_hidden=8, alpha=1e-4, tol=tol, random_state=3).fit(X, y)
     assert model.n_iter_ < model.max_iter
     # The gradient rule did not end this fit ...
-    assert np.abs(_gradient_at_the_fit(model, X, y, 1e-4)).max() > tol
+    assert np.abs(_gradient_at_the_fit(model, X, y, 1e-4)).max() > 3 * tol
     # ... the last iteration's relative gain did (L-BFGS-B's ftol test).
     before, after = model.loss_curve_[-2:]
     assert (before - after) / max(abs(before), abs(after), 1.0) <= tol / 100
