@@ -207,7 +207,7 @@ def test_sktime_adapter_snippet():
             regressor__simplernnregressor__n_hidden=4,
             regressor__simplernnregressor__alpha=1.0,
             regressor__simplernnregressor__tol=1e-2,
-            regressor__simplernnregressor__max_iter=1000,
+            regressor__simplernnregressor__max_iter=3000,
         )
         forecaster = SimpleRNNSktimeForecaster(
             SimpleRNNForecaster(network, lookback=12, transform="log_return", random_state=0)
