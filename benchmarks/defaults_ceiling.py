@@ -35,8 +35,8 @@ Run:  python benchmarks/defaults_ceiling.py [--quick] [--seeds 3] [--only NAME .
 
 4-9 minutes on one core with 3 seeds, depending on the machine, half of it on
 elnino (525 training windows) and the three S&P 500 sets (about 1250 each, run
-last). ``--quick``: 1 seed, four small sets, about 40 seconds. Prints one line per set and candidate as it goes,
-then (1) the table of RMSE / training mean, (2) one summary row per candidate,
+last). ``--quick``: 1 seed, four small sets, about 40 seconds. Prints one line
+per set and candidate as it goes, then (1) the table of RMSE / training mean, (2) one summary row per candidate,
 (3) the ceilings, (4) the sets no candidate wins, (5) early stopping on the
 S&P 500 sets. Warnings are never silenced: ConvergenceWarnings are counted,
 other warnings are shown.
